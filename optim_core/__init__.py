@@ -1,0 +1,28 @@
+"""Gradient-descent optimizers over 2-D surfaces: exact, batched, honest about divergence.
+
+>>> import optim_core
+>>> traj = optim_core.run("adam", "rosenbrock", start=(-1.5, 2.0), steps=3, lr=0.1)
+>>> traj.path.shape, traj.diverged_at
+((4, 2), None)
+>>> optim_core.spec("adam").param("lr").default
+0.001
+"""
+
+from optim_core import schedules
+from optim_core.engine import MAX_STEPS, Trajectory, run
+from optim_core.params import Param, ParameterError
+from optim_core.registry import Convention, OptimizerSpec, names, spec
+
+__all__ = [
+    "MAX_STEPS", "Convention", "OptimizerSpec", "Param", "ParameterError", "Trajectory",
+    "names", "run", "schedules", "spec",
+]  # fmt: skip
+
+
+def __getattr__(name: str):
+    # Presets import the engine, so load them on first use.
+    if name == "presets":
+        from optim_core import presets
+
+        return presets
+    raise AttributeError(name)

@@ -1,0 +1,50 @@
+"""Two-dimensional test surfaces with exact value, gradient and Hessian.
+
+>>> import surfaces
+>>> s = surfaces.get("bowl")
+>>> s.grad([[-7.0, 2.0]]).tolist()
+[[-0.7000000000000001, 4.0]]
+>>> [p.xy for p in surfaces.get("himmelblau").minima][:1]
+[(3.0, 2.0)]
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from optim_core.params import ParameterError
+from surfaces.catalog import SURFACES
+from surfaces.core import CriticalPoint, Surface, SurfaceDef, bind
+
+__all__ = ["CriticalPoint", "Surface", "SurfaceDef", "definition", "get", "names"]
+
+
+def names() -> list[str]:
+    """Every built-in surface name."""
+    return list(SURFACES)
+
+
+def definition(name: str) -> SurfaceDef:
+    """The unbound definition of a built-in surface (its parameters, domain, lesson)."""
+    try:
+        return SURFACES[name]
+    except (KeyError, TypeError):
+        raise ParameterError("surface", name, "one of " + ", ".join(SURFACES)) from None
+
+
+def get(name: str | Surface, **params: float) -> Surface:
+    """A surface by name with optional parameters (`get("rosenbrock", b=10)`).
+
+    A `Surface` object passes through unchanged, so custom surfaces plug in anywhere a
+    name does.
+    """
+    if isinstance(name, Surface):
+        if params:
+            return bind(name.definition, {**name.param_values, **params})
+        return name
+    return _get_cached(name, tuple(sorted(params.items())))
+
+
+@lru_cache(maxsize=64)
+def _get_cached(name: str, params: tuple[tuple[str, float], ...]) -> Surface:
+    return bind(definition(name), dict(params))

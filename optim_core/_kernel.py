@@ -1,20 +1,36 @@
 """The compiled step loop for every first-order optimizer.
 
-One Numba function steps a whole batch (time outer, rows inner) and records path, loss,
-gradient, learning rate and optimizer state.  It is compiled once and cached on disk; the
-surface arrives as two C callbacks (see `surfaces._codegen`), so new surfaces never trigger
-a recompile.  Arithmetic follows torch.optim's order of operations (lerp, addcmul, addcdiv)
-so the default conventions agree with it to the last few ulps.
+One Numba function steps a whole batch, row by row, and records path, loss, gradient,
+learning rate and optimizer state.  It is compiled once and cached on disk.  Both the
+optimizer's update and the surface arrive as C callbacks (`STEPS` below and
+`surfaces._codegen`): each is a small function compiled on its own, so the loop stays fast
+(one large function with every optimizer inlined ran three times slower) and new surfaces
+never trigger a recompile.  Arithmetic follows torch.optim's order of operations (lerp, addcmul, addcdiv)
+and powers β^t come from libm's pow like torch's Python floats, so the default conventions
+agree with torch to the last few ulps.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-from numba import njit, types
+from numba import carray, cfunc, njit, prange, types
 
-SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADADELTA, ADAM, AMSGRAD, ADAMW, ADAMAX, NADAM = range(11)
+(
+    SGD,
+    MOMENTUM,
+    NESTEROV,
+    ADAGRAD,
+    RMSPROP,
+    ADADELTA,
+    ADAM,
+    AMSGRAD,
+    ADAMW,
+    ADAMAX,
+    NADAM,
+) = range(11)
 KERNEL_IDS = {
     "sgd": SGD, "momentum": MOMENTUM, "nesterov": NESTEROV, "adagrad": ADAGRAD,
     "rmsprop": RMSPROP, "adadelta": ADADELTA, "adam": ADAM, "amsgrad": AMSGRAD,
@@ -26,14 +42,37 @@ HYPER_COLUMNS = (
     "momentum", "beta1", "beta2", "eps", "alpha", "rho", "weight_decay",
     "momentum_decay", "lr_decay", "initial_accumulator_value",
 )  # fmt: skip
-H_MOMENTUM, H_BETA1, H_BETA2, H_EPS, H_ALPHA, H_RHO, H_WD, H_PSI, H_LR_DECAY, H_INIT_ACC = range(10)
+(
+    H_MOMENTUM,
+    H_BETA1,
+    H_BETA2,
+    H_EPS,
+    H_ALPHA,
+    H_RHO,
+    H_WD,
+    H_PSI,
+    H_LR_DECAY,
+    H_INIT_ACC,
+) = range(10)
+# Columns of the per-step power table: β1^t, β2^t, 0.96^(tψ), 0.96^((t+1)ψ).
+POW_B1, POW_B2, POW_MU, POW_MU_NEXT = range(4)
 N_SLOTS = 8
 # Plateau options: enabled, factor, patience, threshold, cooldown, min_lr.
 P_ENABLED, P_FACTOR, P_PATIENCE, P_THRESHOLD, P_COOLDOWN, P_MIN_LR = range(6)
 
-_PTR = types.CPointer(types.float64)
-VALUE_FN = types.FunctionType(types.float64(types.float64, types.float64))
-GRAD_FN = types.FunctionType(types.void(types.float64, types.float64, _PTR))
+
+def power_table(hyper: np.ndarray, n_steps: int) -> np.ndarray:
+    """β1^t, β2^t and NAdam's 0.96 powers for t = 1..T: (R, T, 4), R = 1 when every row
+    shares its β's.  NumPy's power calls the same libm pow as Python's float `**`."""
+    columns = [H_BETA1, H_BETA2, H_PSI]
+    rows = hyper[:1] if np.all(hyper[:, columns] == hyper[:1, columns]) else hyper
+    t = np.arange(1, n_steps + 1, dtype=np.float64)[None, :]
+    table = np.empty((rows.shape[0], n_steps, 4))
+    table[..., POW_B1] = np.power(rows[:, H_BETA1, None], t)
+    table[..., POW_B2] = np.power(rows[:, H_BETA2, None], t)
+    table[..., POW_MU] = np.power(0.96, t * rows[:, H_PSI, None])
+    table[..., POW_MU_NEXT] = np.power(0.96, (t + 1.0) * rows[:, H_PSI, None])
+    return table
 
 
 @njit(cache=True, inline="always")
@@ -44,266 +83,330 @@ def _lerp(start, end, weight):
     return end - (end - start) * (1.0 - weight)
 
 
-@njit(cache=True)
-def _gradient(value_fn, grad_fn, x, y, fd_step, out):
+@njit(cache=True, inline="always")
+def _sgd(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    for i in range(2):
+        w[1, i] = lr
+        new[i] = theta[i] + (-lr) * g[i]
+
+
+@njit(cache=True, inline="always")
+def _momentum(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    mu = h[H_MOMENTUM]
+    for i in range(2):
+        w[2, i] = lr
+        if conv == 1:  # velocity form (for NAG: g was taken at the look-ahead point)
+            w[1, i] = mu * w[1, i] - lr * g[i]
+            new[i] = theta[i] + w[1, i]
+        elif opt == MOMENTUM and conv == 2:  # EMA form
+            w[1, i] = mu * w[1, i] + (1.0 - mu) * g[i]
+            new[i] = theta[i] + (-lr) * w[1, i]
+        else:  # torch: the buffer starts as g itself
+            w[1, i] = w[1, i] * mu + g[i] if t > 1 else g[i]
+            direction = g[i] + mu * w[1, i] if opt == NESTEROV else w[1, i]
+            new[i] = theta[i] + (-lr) * direction
+
+
+@njit(cache=True, inline="always")
+def _adagrad(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    eps = h[H_EPS]
+    clr = lr / (1.0 + (t - 1.0) * h[H_LR_DECAY]) if conv == 0 else lr
+    for i in range(2):
+        w[1, i] = w[1, i] + g[i] * g[i]
+        if conv == 2:  # eps inside the root (Dive into Deep Learning)
+            w[2, i] = clr / math.sqrt(w[1, i] + eps)
+            new[i] = theta[i] - w[2, i] * g[i]
+        else:
+            denom = math.sqrt(w[1, i]) + eps
+            w[2, i] = clr / denom
+            if conv == 1:  # Deep Learning from Scratch: p -= lr * g / (sqrt(h) + eps)
+                new[i] = theta[i] - clr * g[i] / denom
+            else:
+                new[i] = theta[i] + (-clr) * g[i] / denom
+
+
+@njit(cache=True, inline="always")
+def _rmsprop(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    alpha, eps = h[H_ALPHA], h[H_EPS]
+    for i in range(2):
+        w[1, i] = w[1, i] * alpha + (1.0 - alpha) * g[i] * g[i]
+        if conv == 1:  # eps inside the root (Dive into Deep Learning)
+            w[2, i] = lr / math.sqrt(w[1, i] + eps)
+            new[i] = theta[i] - w[2, i] * g[i]
+        else:
+            denom = math.sqrt(w[1, i]) + eps
+            w[2, i] = lr / denom
+            new[i] = theta[i] + (-lr) * g[i] / denom
+
+
+@njit(cache=True, inline="always")
+def _adadelta(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    rho, eps = h[H_RHO], h[H_EPS]
+    for i in range(2):
+        w[1, i] = w[1, i] * rho + (1.0 - rho) * g[i] * g[i]
+        ratio = math.sqrt(w[2, i] + eps) / math.sqrt(w[1, i] + eps)
+        delta = ratio * g[i]
+        w[2, i] = w[2, i] * rho + (1.0 - rho) * delta * delta
+        w[3, i] = lr * ratio
+        new[i] = theta[i] + (-lr) * delta
+
+
+@njit(cache=True, inline="always")
+def _adam(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    b1, b2, eps = h[H_BETA1], h[H_BETA2], h[H_EPS]
+    bc1, bc2 = 1.0 - p[POW_B1], 1.0 - p[POW_B2]
+    hat = 4 if opt == AMSGRAD else 3  # slot of m_hat; v_hat, step_size, update follow
+    for i in range(2):
+        start = theta[i] * (1.0 - lr * h[H_WD]) if opt == ADAMW else theta[i]
+        if conv == 1:  # folded bias correction (Deep Learning from Scratch, Keras)
+            w[1, i] = w[1, i] + (1.0 - b1) * (g[i] - w[1, i])
+            w[2, i] = w[2, i] + (1.0 - b2) * (g[i] * g[i] - w[2, i])
+            lr_t = lr * math.sqrt(bc2) / bc1
+            new[i] = start - lr_t * w[1, i] / (math.sqrt(w[2, i]) + eps)
+            if record:
+                w[hat + 2, i] = lr_t * bc1 / (math.sqrt(w[2, i]) + eps)
+        elif conv == 2:  # eps inside the root (Hands-On ML)
+            w[1, i] = b1 * w[1, i] + (1.0 - b1) * g[i]
+            w[2, i] = b2 * w[2, i] + (1.0 - b2) * g[i] * g[i]
+            w[hat + 2, i] = lr / math.sqrt(w[2, i] / bc2 + eps)
+            new[i] = start - w[hat + 2, i] * (w[1, i] / bc1)
+        else:
+            w[1, i] = _lerp(w[1, i], g[i], 1.0 - b1)
+            w[2, i] = w[2, i] * b2 + (1.0 - b2) * g[i] * g[i]
+            second = w[2, i]
+            if opt == AMSGRAD:
+                w[3, i] = max(w[3, i], w[2, i])
+                second = w[3, i]
+            denom = math.sqrt(second) / math.sqrt(bc2) + eps
+            new[i] = start + (-(lr / bc1)) * w[1, i] / denom
+            if record:
+                w[hat + 2, i] = lr / denom
+        if record:
+            w[hat, i] = w[1, i] / bc1
+            w[hat + 1, i] = w[2, i] / bc2
+
+
+@njit(cache=True, inline="always")
+def _adamax(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    b1, b2, eps = h[H_BETA1], h[H_BETA2], h[H_EPS]
+    bc1 = 1.0 - p[POW_B1]
+    clr = lr / bc1
+    for i in range(2):
+        w[1, i] = _lerp(w[1, i], g[i], 1.0 - b1)
+        if conv == 1:  # Keras: eps in the step
+            w[2, i] = max(w[2, i] * b2, abs(g[i]))
+            denom = w[2, i] + eps
+        else:
+            w[2, i] = max(w[2, i] * b2, abs(g[i]) + eps)
+            denom = w[2, i]
+        w[3, i] = w[1, i] / bc1
+        w[4, i] = lr / denom
+        new[i] = theta[i] + (-clr) * w[1, i] / denom
+
+
+@njit(cache=True, inline="always")
+def _nadam(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    b1, b2, eps = h[H_BETA1], h[H_BETA2], h[H_EPS]
+    bc2 = 1.0 - p[POW_B2]
+    if conv == 1:  # constant beta1 (Dozat's simplified form, optax)
+        mu, mu_next = b1, b1
+        aux[0] = p[POW_B1]
+    else:
+        mu = b1 * (1.0 - 0.5 * p[POW_MU])
+        mu_next = b1 * (1.0 - 0.5 * p[POW_MU_NEXT])
+        aux[0] = (aux[0] if t > 1 else 1.0) * mu
+    mu_product_next = aux[0] * mu_next
+    coef_g = -lr * (1.0 - mu) / (1.0 - aux[0])
+    coef_m = (-lr * mu_next) / (1.0 - mu_product_next)
+    for i in range(2):
+        w[1, i] = _lerp(w[1, i], g[i], 1.0 - b1)
+        w[2, i] = w[2, i] * b2 + (1.0 - b2) * g[i] * g[i]
+        denom = math.sqrt(w[2, i] / bc2) + eps
+        w[3, i] = (1.0 - mu) / (1.0 - aux[0]) * g[i] + mu_next / (
+            1.0 - mu_product_next
+        ) * w[1, i]
+        w[4, i] = w[2, i] / bc2
+        w[5, i] = lr / denom
+        new[i] = theta[i] + coef_g * g[i] / denom
+        new[i] = new[i] + coef_m * w[1, i] / denom
+
+
+_PTR = types.CPointer(types.float64)
+# step(opt, conv, record, w, g, h, p, lr, t, theta, new, aux): w (N_SLOTS, 2) state slots, g (2,)
+# gradient, h hyperparameter row, p the row's powers at step t, theta/new (2,), aux (1,).
+STEP_SIGNATURE = types.void(
+    types.int64, types.int64, types.boolean, _PTR, _PTR, _PTR, _PTR, types.float64,
+    types.int64, _PTR, _PTR, _PTR,
+)  # fmt: skip
+
+
+_UPDATES = {
+    SGD: _sgd, MOMENTUM: _momentum, NESTEROV: _momentum, ADAGRAD: _adagrad,
+    RMSPROP: _rmsprop, ADADELTA: _adadelta, ADAM: _adam, AMSGRAD: _adam, ADAMW: _adam,
+    ADAMAX: _adamax, NADAM: _nadam,
+}  # fmt: skip
+
+
+@functools.cache
+def step_callback(kernel_id: int):
+    """The C callback for one optimizer's update, compiled on first use (a fraction of a
+    second; Numba cannot cache closures on disk, and these are tiny)."""
+    update = _UPDATES[kernel_id]
+
+    def step(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+        update(
+            opt, conv, record, carray(w, (N_SLOTS, 2)), carray(g, 2), carray(h, len(HYPER_COLUMNS)),
+            carray(p, 4), lr, t, carray(theta, 2), carray(new, 2), carray(aux, 1),
+        )  # fmt: skip
+
+    return cfunc(STEP_SIGNATURE)(step)
+
+
+@njit(cache=True, inline="always")
+def _probe_gradient(value_fn, value_grad_fn, x, y, fd_step, out, out_ptr):
+    """The gradient the optimizer sees: exact, or central differences with step h."""
     if fd_step > 0.0:
         out[0] = (value_fn(x + fd_step, y) - value_fn(x - fd_step, y)) / (2.0 * fd_step)
         out[1] = (value_fn(x, y + fd_step) - value_fn(x, y - fd_step)) / (2.0 * fd_step)
     else:
-        grad_fn(x, y, out.ctypes)
+        value_grad_fn(x, y, out_ptr)
 
 
-@njit(cache=True)
-def _step(opt, conv, s, g, h, lr, t, theta, new, aux):
-    """One update of one row: reads g, updates state slots `s`, writes θ_t into `new`."""
-    tf = float(t)
-    if opt == SGD:
-        for i in range(2):
-            s[1, i] = lr
-            new[i] = theta[i] + (-lr) * g[i]
-    elif opt == MOMENTUM or opt == NESTEROV:
-        mu = h[H_MOMENTUM]
-        for i in range(2):
-            s[2, i] = lr
-            if opt == MOMENTUM and conv == 1:  # velocity form
-                s[1, i] = mu * s[1, i] - lr * g[i]
-                new[i] = theta[i] + s[1, i]
-            elif opt == MOMENTUM and conv == 2:  # EMA form
-                s[1, i] = mu * s[1, i] + (1.0 - mu) * g[i]
-                new[i] = theta[i] + (-lr) * s[1, i]
-            elif opt == NESTEROV and conv == 1:  # look-ahead: g was taken at θ + μv
-                s[1, i] = mu * s[1, i] - lr * g[i]
-                new[i] = theta[i] + s[1, i]
-            else:
-                s[1, i] = s[1, i] * mu + g[i] if t > 1 else g[i]
-                direction = g[i] + mu * s[1, i] if opt == NESTEROV else s[1, i]
-                new[i] = theta[i] + (-lr) * direction
-    elif opt == ADAGRAD:
-        eps = h[H_EPS]
-        clr = lr / (1.0 + (tf - 1.0) * h[H_LR_DECAY]) if conv == 0 else lr
-        for i in range(2):
-            s[1, i] = s[1, i] + g[i] * g[i]
-            if conv == 2:
-                s[2, i] = clr / math.sqrt(s[1, i] + eps)
-                new[i] = theta[i] - s[2, i] * g[i]
-            elif conv == 1:
-                denom = math.sqrt(s[1, i]) + eps
-                s[2, i] = clr / denom
-                new[i] = theta[i] - clr * g[i] / denom
-            else:
-                denom = math.sqrt(s[1, i]) + eps
-                s[2, i] = clr / denom
-                new[i] = theta[i] + (-clr) * g[i] / denom
-    elif opt == RMSPROP:
-        alpha, eps = h[H_ALPHA], h[H_EPS]
-        for i in range(2):
-            s[1, i] = s[1, i] * alpha + (1.0 - alpha) * g[i] * g[i]
-            if conv == 1:
-                s[2, i] = lr / math.sqrt(s[1, i] + eps)
-                new[i] = theta[i] - s[2, i] * g[i]
-            else:
-                denom = math.sqrt(s[1, i]) + eps
-                s[2, i] = lr / denom
-                new[i] = theta[i] + (-lr) * g[i] / denom
-    elif opt == ADADELTA:
-        rho, eps = h[H_RHO], h[H_EPS]
-        for i in range(2):
-            s[1, i] = s[1, i] * rho + (1.0 - rho) * g[i] * g[i]
-            ratio = math.sqrt(s[2, i] + eps) / math.sqrt(s[1, i] + eps)
-            delta = ratio * g[i]
-            s[2, i] = s[2, i] * rho + (1.0 - rho) * delta * delta
-            s[3, i] = lr * ratio
-            new[i] = theta[i] + (-lr) * delta
-    elif opt == ADAM or opt == AMSGRAD or opt == ADAMW:
-        b1, b2, eps = h[H_BETA1], h[H_BETA2], h[H_EPS]
-        bc1 = 1.0 - math.pow(b1, tf)
-        bc2 = 1.0 - math.pow(b2, tf)
-        hat = 4 if opt == AMSGRAD else 3  # slot of m_hat; v_hat, step_size, update follow
-        for i in range(2):
-            start = theta[i]
-            if opt == ADAMW:
-                start = theta[i] * (1.0 - lr * h[H_WD])
-            if conv == 1:  # folded bias correction (Deep Learning from Scratch, Keras)
-                s[1, i] = s[1, i] + (1.0 - b1) * (g[i] - s[1, i])
-                s[2, i] = s[2, i] + (1.0 - b2) * (g[i] * g[i] - s[2, i])
-                lr_t = lr * math.sqrt(bc2) / bc1
-                s[hat + 2, i] = lr_t * bc1 / (math.sqrt(s[2, i]) + eps)
-                new[i] = start - lr_t * s[1, i] / (math.sqrt(s[2, i]) + eps)
-            elif conv == 2:  # eps inside the root (Hands-On ML)
-                s[1, i] = b1 * s[1, i] + (1.0 - b1) * g[i]
-                s[2, i] = b2 * s[2, i] + (1.0 - b2) * g[i] * g[i]
-                s[hat + 2, i] = lr / math.sqrt(s[2, i] / bc2 + eps)
-                new[i] = start - s[hat + 2, i] * (s[1, i] / bc1)
-            else:
-                s[1, i] = _lerp(s[1, i], g[i], 1.0 - b1)
-                s[2, i] = s[2, i] * b2 + (1.0 - b2) * g[i] * g[i]
-                second = s[2, i]
-                if opt == AMSGRAD:
-                    s[3, i] = max(s[3, i], s[2, i])
-                    second = s[3, i]
-                denom = math.sqrt(second) / math.sqrt(bc2) + eps
-                s[hat + 2, i] = lr / denom
-                new[i] = start + (-(lr / bc1)) * s[1, i] / denom
-            s[hat, i] = s[1, i] / bc1
-            s[hat + 1, i] = s[2, i] / bc2
-    elif opt == ADAMAX:
-        b1, b2, eps = h[H_BETA1], h[H_BETA2], h[H_EPS]
-        bc1 = 1.0 - math.pow(b1, tf)
-        clr = lr / bc1
-        for i in range(2):
-            s[1, i] = _lerp(s[1, i], g[i], 1.0 - b1)
-            if conv == 1:  # Keras: eps in the step
-                s[2, i] = max(s[2, i] * b2, abs(g[i]))
-                denom = s[2, i] + eps
-            else:
-                s[2, i] = max(s[2, i] * b2, abs(g[i]) + eps)
-                denom = s[2, i]
-            s[3, i] = s[1, i] / bc1
-            s[4, i] = lr / denom
-            new[i] = theta[i] + (-clr) * s[1, i] / denom
-    elif opt == NADAM:
-        b1, b2, eps, psi = h[H_BETA1], h[H_BETA2], h[H_EPS], h[H_PSI]
-        bc2 = 1.0 - math.pow(b2, tf)
-        if conv == 1:  # constant beta1 (Dozat's simplified form, optax)
-            mu, mu_next = b1, b1
-            aux[0] = math.pow(b1, tf)
-        else:
-            mu = b1 * (1.0 - 0.5 * math.pow(0.96, tf * psi))
-            mu_next = b1 * (1.0 - 0.5 * math.pow(0.96, (tf + 1.0) * psi))
-            aux[0] = (aux[0] if t > 1 else 1.0) * mu
-        mu_product_next = aux[0] * mu_next
-        coef_g = -lr * (1.0 - mu) / (1.0 - aux[0])
-        coef_m = (-lr * mu_next) / (1.0 - mu_product_next)
-        for i in range(2):
-            s[1, i] = _lerp(s[1, i], g[i], 1.0 - b1)
-            s[2, i] = s[2, i] * b2 + (1.0 - b2) * g[i] * g[i]
-            denom = math.sqrt(s[2, i] / bc2) + eps
-            s[3, i] = (1.0 - mu) / (1.0 - aux[0]) * g[i] + mu_next / (1.0 - mu_product_next) * s[1, i]
-            s[4, i] = s[2, i] / bc2
-            s[5, i] = lr / denom
-            new[i] = theta[i] + coef_g * g[i] / denom
-            new[i] = new[i] + coef_m * s[1, i] / denom
-
-
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def run_first_order(
-    opt, conv, value_fn, grad_fn, start, hyper, lr_table, plateau, noise, noise_sigma,
-    noise_relative, fd_step, escape_radius, n_slots, path, loss, grad, lr_used, state,
+    opt, conv, step_fn, value_fn, value_grad_fn, start, hyper, powers, lr_table, plateau, noise,
+    noise_sigma, noise_relative, fd_step, escape_radius, n_slots, path, loss, lr_used, state,
     diverged_at,
 ):  # fmt: skip
-    """Step every row of the batch for `lr_table.shape[0]` updates, filling the outputs.
-
-    Shapes: start (B, 2); hyper (B, len(HYPER_COLUMNS)); lr_table (T, B); noise (T, B, 2)
-    or empty; noise_sigma (B,); path, grad (T+1, B, 2); loss (T+1, B); lr_used (T, B);
-    state (T+1, B, N_SLOTS, 2) or (1, 1, N_SLOTS, 2) when not recorded; diverged_at (B,).
-    """
-    n_steps, batch = lr_table.shape
-    record = state.shape[0] == n_steps + 1
-    work = np.zeros((batch, N_SLOTS, 2))
-    aux = np.zeros((batch, 1))
-    alive = np.ones(batch, dtype=np.bool_)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    g = np.zeros(2)
-    exact = np.zeros(2)
-    theta = np.zeros(2)
-    new = np.zeros(2)
-    probe = np.zeros(2)
-    slot_update = n_slots - 1
-    for b in range(batch):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-        loss[0, b] = value_fn(start[b, 0], start[b, 1])
-        grad_fn(start[b, 0], start[b, 1], exact.ctypes)
-        grad[0, b, 0] = exact[0]
-        grad[0, b, 1] = exact[1]
+    batch, n_steps = start.shape[0], lr_table.shape[1]
+    record = state.shape[1] == n_steps + 1
+    adapt_lr = plateau[P_ENABLED] > 0.0  # otherwise the rates used are lr_table itself
+    # The gradient at θ_{t-1} was computed with the loss at θ_{t-1}: reuse it unless the
+    # optimizer asks elsewhere (look-ahead) or for another kind (numerical, noisy).
+    reuse = not (opt == NESTEROV and conv == 1) and fd_step == 0.0
+    for b in prange(batch):
+        w = np.zeros((N_SLOTS, 2))
+        aux = np.zeros(1)
+        g = np.empty(2)
+        exact = np.empty(2)
+        theta = np.empty(2)
+        new = np.empty(2)
+        p = np.empty(4)
+        h = hyper[b]
+        # Pointers taken once per row: `.ctypes` inside the step loop costs reference
+        # counting on every call and made the loop four times slower.
+        w_ptr, g_ptr, h_ptr, p_ptr = w.ctypes, g.ctypes, h.ctypes, p.ctypes
+        theta_ptr, new_ptr, aux_ptr, exact_ptr = (
+            theta.ctypes,
+            new.ctypes,
+            aux.ctypes,
+            exact.ctypes,
+        )
+        pw = powers[b] if powers.shape[0] > 1 else powers[0]
+        lr_row = lr_table[b] if lr_table.shape[0] > 1 else lr_table[0]
+        path[b, 0, 0] = start[b, 0]
+        path[b, 0, 1] = start[b, 1]
+        loss[b, 0] = value_grad_fn(start[b, 0], start[b, 1], exact_ptr)
+        g[0] = exact[0]
+        g[1] = exact[1]
         if opt == ADAGRAD:
-            work[b, 1, 0] = hyper[b, H_INIT_ACC]
-            work[b, 1, 1] = hyper[b, H_INIT_ACC]
-        if not (math.isfinite(loss[0, b]) and math.isfinite(exact[0]) and math.isfinite(exact[1])):
-            alive[b] = False
-            diverged_at[b] = 0
+            w[1, 0] = h[H_INIT_ACC]
+            w[1, 1] = h[H_INIT_ACC]
         if record:
-            for k in range(N_SLOTS):
-                state[0, b, k, 0] = work[b, k, 0]
-                state[0, b, k, 1] = work[b, k, 1]
-    for t in range(1, n_steps + 1):
-        for b in range(batch):
-            lr = lr_table[t - 1, b] * multiplier[b]
-            lr_used[t - 1, b] = lr
-            if not alive[b]:
-                path[t, b, 0] = path[t - 1, b, 0]
-                path[t, b, 1] = path[t - 1, b, 1]
-                loss[t, b] = loss[t - 1, b]
-                grad[t, b, 0] = grad[t - 1, b, 0]
-                grad[t, b, 1] = grad[t - 1, b, 1]
+            state[b, 0] = w
+        alive = (
+            math.isfinite(loss[b, 0])
+            and math.isfinite(exact[0])
+            and math.isfinite(exact[1])
+        )
+        if not alive:
+            diverged_at[b] = 0
+        best, bad, cooldown, multiplier = np.inf, 0, 0, 1.0
+        for t in range(1, n_steps + 1):
+            lr = lr_row[t - 1] * multiplier
+            if adapt_lr:
+                lr_used[b, t - 1] = lr
+            if not alive:  # frozen at the last finite point
+                path[b, t] = path[b, t - 1]
+                loss[b, t] = loss[b, t - 1]
                 if record:
-                    state[t, b] = state[t - 1, b]
+                    state[b, t] = state[b, t - 1]
                 continue
-            theta[0] = path[t - 1, b, 0]
-            theta[1] = path[t - 1, b, 1]
-            probe[0] = theta[0]
-            probe[1] = theta[1]
-            if opt == NESTEROV and conv == 1:
-                probe[0] += hyper[b, H_MOMENTUM] * work[b, 1, 0]
-                probe[1] += hyper[b, H_MOMENTUM] * work[b, 1, 1]
-            _gradient(value_fn, grad_fn, probe[0], probe[1], fd_step, g)
+            theta[0] = path[b, t - 1, 0]
+            theta[1] = path[b, t - 1, 1]
+            if reuse:
+                g[0] = exact[0]
+                g[1] = exact[1]
+            elif opt == NESTEROV and conv == 1:  # look-ahead point θ + μv
+                mu = h[H_MOMENTUM]
+                _probe_gradient(value_fn, value_grad_fn, theta[0] + mu * w[1, 0],
+                                theta[1] + mu * w[1, 1], fd_step, g, g_ptr)  # fmt: skip
+            else:
+                _probe_gradient(
+                    value_fn, value_grad_fn, theta[0], theta[1], fd_step, g, g_ptr
+                )
             if noise.shape[0] > 0:
                 scale = noise_sigma[b]
                 if noise_relative:
                     scale *= math.sqrt(g[0] * g[0] + g[1] * g[1])
-                g[0] += scale * noise[t - 1, b, 0]
-                g[1] += scale * noise[t - 1, b, 1]
-            if opt != ADAMW and hyper[b, H_WD] != 0.0:
-                g[0] = g[0] + theta[0] * hyper[b, H_WD]
-                g[1] = g[1] + theta[1] * hyper[b, H_WD]
-            work[b, 0, 0] = g[0]
-            work[b, 0, 1] = g[1]
-            _step(opt, conv, work[b], g, hyper[b], lr, t, theta, new, aux[b])
-            value = value_fn(new[0], new[1])
-            grad_fn(new[0], new[1], exact.ctypes)
-            ok = (
+                g[0] += scale * noise[b, t - 1, 0]
+                g[1] += scale * noise[b, t - 1, 1]
+            if opt != ADAMW and h[H_WD] != 0.0:
+                g[0] = g[0] + theta[0] * h[H_WD]
+                g[1] = g[1] + theta[1] * h[H_WD]
+            w[0, 0] = g[0]
+            w[0, 1] = g[1]
+            for k in range(4):
+                p[k] = pw[t - 1, k]
+            step_fn(
+                opt,
+                conv,
+                record,
+                w_ptr,
+                g_ptr,
+                h_ptr,
+                p_ptr,
+                lr,
+                t,
+                theta_ptr,
+                new_ptr,
+                aux_ptr,
+            )
+            value = value_grad_fn(new[0], new[1], exact_ptr)
+            alive = (
                 math.isfinite(value) and math.isfinite(exact[0]) and math.isfinite(exact[1])
                 and abs(new[0]) <= escape_radius and abs(new[1]) <= escape_radius
             )  # fmt: skip
-            if not ok:
-                alive[b] = False
+            if not alive:
                 diverged_at[b] = t
-                path[t, b, 0] = theta[0]
-                path[t, b, 1] = theta[1]
-                loss[t, b] = loss[t - 1, b]
-                grad[t, b, 0] = grad[t - 1, b, 0]
-                grad[t, b, 1] = grad[t - 1, b, 1]
+                path[b, t] = path[b, t - 1]
+                loss[b, t] = loss[b, t - 1]
                 if record:
-                    state[t, b] = state[t - 1, b]
+                    state[b, t] = state[b, t - 1]
                 continue
-            work[b, slot_update, 0] = new[0] - theta[0]
-            work[b, slot_update, 1] = new[1] - theta[1]
-            path[t, b, 0] = new[0]
-            path[t, b, 1] = new[1]
-            loss[t, b] = value
-            grad[t, b, 0] = exact[0]
-            grad[t, b, 1] = exact[1]
+            w[n_slots - 1, 0] = new[0] - theta[0]
+            w[n_slots - 1, 1] = new[1] - theta[1]
+            path[b, t, 0] = new[0]
+            path[b, t, 1] = new[1]
+            loss[b, t] = value
             if record:
-                for k in range(N_SLOTS):
-                    state[t, b, k, 0] = work[b, k, 0]
-                    state[t, b, k, 1] = work[b, k, 1]
+                state[b, t] = w
             if plateau[P_ENABLED] > 0.0:
                 # torch.optim.lr_scheduler.ReduceLROnPlateau, mode="min", threshold_mode="rel"
-                if value < best[b] * (1.0 - plateau[P_THRESHOLD]):
-                    best[b] = value
-                    bad[b] = 0
+                if value < best * (1.0 - plateau[P_THRESHOLD]):
+                    best = value
+                    bad = 0
                 else:
-                    bad[b] += 1
-                if cooldown[b] > 0:
-                    cooldown[b] -= 1
-                    bad[b] = 0
-                if bad[b] > plateau[P_PATIENCE]:
-                    base = lr_table[min(t, n_steps - 1), b]
+                    bad += 1
+                if cooldown > 0:
+                    cooldown -= 1
+                    bad = 0
+                if bad > plateau[P_PATIENCE]:
+                    base = lr_row[min(t, n_steps - 1)]
                     reduced = max(lr * plateau[P_FACTOR], plateau[P_MIN_LR])
-                    if base > 0.0 and lr - reduced > 1e-8:  # torch's eps: never raise the rate
-                        multiplier[b] = reduced / base
-                    cooldown[b] = int(plateau[P_COOLDOWN])
-                    bad[b] = 0
+                    if (
+                        base > 0.0 and lr - reduced > 1e-8
+                    ):  # torch's eps: never raise the rate
+                        multiplier = reduced / base
+                    cooldown = int(plateau[P_COOLDOWN])
+                    bad = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,9 @@ NOISE_MODE = Param(
     "noise_mode", "absolute", "Noise scale: absolute σ, or σ·‖g‖.", kind="choice",
     choices=("absolute", "relative"),
 )  # fmt: skip
-SEED = Param("seed", 0, "Seed of the gradient noise.", kind="int", low=0, high=2**32 - 1)
+SEED = Param(
+    "seed", 0, "Seed of the gradient noise.", kind="int", low=0, high=2**32 - 1
+)
 GRADIENT = Param(
     "gradient", "analytic", "Exact gradient, or central differences with step h.",
     kind="choice", choices=("analytic", "numerical"),
@@ -57,7 +60,8 @@ class Trajectory:
 
     path (T+1, [B,] 2)      iterates θ_0 … θ_T (θ_0 is the start)
     loss (T+1, [B])         f(θ_t)
-    grad (T+1, [B,] 2)      exact ∇f(θ_t) (what the optimizer received is `state["g"]`)
+    grad (T+1, [B,] 2)      exact ∇f(θ_t), computed on first use (what the optimizer
+                            received is `state["g"]`)
     lr   (T, [B])           learning rate used by update t+1
     state {name: (T+1, [B,] 2)}  the optimizer's internal vectors after each update
     grad_evals, func_evals, hess_evals (T+1, [B])  cumulative evaluations the method used
@@ -74,18 +78,48 @@ class Trajectory:
     steps: int
     path: np.ndarray
     loss: np.ndarray
-    grad: np.ndarray
     lr: np.ndarray
     state: Mapping[str, np.ndarray]
-    grad_evals: np.ndarray
-    func_evals: np.ndarray
-    hess_evals: np.ndarray
+    # Per kind ("grad", "func", "hess"): a (T+1, [B]) cumulative array, or the constant
+    # cost of one update, expanded on first use (a big sweep rarely asks for it).
+    evals: Mapping[str, np.ndarray | int] = field(repr=False)
     diverged_rows: np.ndarray = field(repr=False)
     batched: bool = False
     noise: Any = 0.0
     noise_mode: str = "absolute"
     seed: Any = 0
     gradient: str = "analytic"
+
+    @cached_property
+    def grad(self) -> np.ndarray:
+        """Exact ∇f at every iterate, (T+1, [B,] 2): computed from the path on first use, so
+        large sweeps that never look at it do not pay for it."""
+        with np.errstate(all="ignore"):
+            return self.surface.grad(self.path)
+
+    def _evals(self, kind: str) -> np.ndarray:
+        count = self.evals[kind]
+        if isinstance(count, np.ndarray):
+            return count
+        last = np.where(self.diverged_rows < 0, self.steps, self.diverged_rows)
+        taken = np.minimum(np.arange(self.steps + 1)[:, None], last[None, :])
+        return count * (taken if self.batched else taken[:, 0])
+
+    @cached_property
+    def grad_evals(self) -> np.ndarray:
+        """Cumulative gradient evaluations the method used, (T+1, [B])."""
+        return self._evals("grad")
+
+    @cached_property
+    def func_evals(self) -> np.ndarray:
+        """Cumulative function evaluations the method used (line searches, numerical
+        gradients), (T+1, [B]); recording the loss is bookkeeping and not counted."""
+        return self._evals("func")
+
+    @cached_property
+    def hess_evals(self) -> np.ndarray:
+        """Cumulative Hessian evaluations, (T+1, [B])."""
+        return self._evals("hess")
 
     @property
     def diverged_at(self) -> int | None | np.ndarray:
@@ -114,12 +148,12 @@ class Trajectory:
             self,
             path=pick(self.path),
             loss=pick(self.loss),
-            grad=pick(self.grad),
             lr=pick(self.lr),
             state={k: pick(v) for k, v in self.state.items()},
-            grad_evals=pick(self.grad_evals),
-            func_evals=pick(self.func_evals),
-            hess_evals=pick(self.hess_evals),
+            evals={
+                k: pick(v) if isinstance(v, np.ndarray) else v
+                for k, v in self.evals.items()
+            },
             diverged_rows=self.diverged_rows[index : index + 1],
             batched=False,
             hyper={k: hyper_row(v) for k, v in self.hyper.items()},
@@ -127,7 +161,9 @@ class Trajectory:
             seed=hyper_row(self.seed),
         )
 
-    def steps_to_tolerance(self, tolerance: float, target: float | None = None) -> int | None:
+    def steps_to_tolerance(
+        self, tolerance: float, target: float | None = None
+    ) -> int | None:
         """First step whose loss is within `tolerance` of `target` (default: the surface's
         lowest known minimum, else 0); `None` if never reached.  Unbatched runs only."""
         if target is None:
@@ -160,13 +196,17 @@ def _hyperparameters(
         try:
             beta1, beta2 = betas
         except (TypeError, ValueError):
-            raise ParameterError("betas", betas, "a pair (beta1, beta2)", opt.name) from None
+            raise ParameterError(
+                "betas", betas, "a pair (beta1, beta2)", opt.name
+            ) from None
         given.setdefault("beta1", beta1)
         given.setdefault("beta2", beta2)
     known = {p.name for p in opt.params}
     for key in given:
         if key not in known:
-            allowed = "one of " + ", ".join(sorted(known | ({"betas"} if "beta1" in known else set())))
+            allowed = "one of " + ", ".join(
+                sorted(known | ({"betas"} if "beta1" in known else set()))
+            )
             raise ParameterError("hyperparameter", key, allowed, opt.name)
     values = opt.defaults(convention)
     values.update(given)
@@ -178,20 +218,32 @@ def _batch_size(start: np.ndarray, arrays: list[Any]) -> int | None:
     if start.ndim == 2:
         sizes.add(start.shape[0])
     if len(sizes) > 1:
-        raise ParameterError("batch", sorted(sizes), "one common batch size B for start (B, 2) "
-                             "and every (B,) hyperparameter")
+        raise ParameterError(
+            "batch",
+            sorted(sizes),
+            "one common batch size B for start (B, 2) and every (B,) hyperparameter",
+        )
     return sizes.pop() if sizes else None
 
 
-def _learning_rates(schedule: Any, lr: Any, steps: int, batch: int) -> tuple[np.ndarray, dict | None, dict | None]:
+def _learning_rates(
+    schedule: Any, lr: Any, steps: int, batch: int
+) -> tuple[np.ndarray, dict | None, dict | None]:
     """The (T, B) table of scheduled rates, the normalized config and plateau options."""
-    lr_row = np.broadcast_to(np.asarray(lr, dtype=np.float64), (batch,))
+    # One shared column unless the rates differ per row; the kernel broadcasts it.
+    lr_row = np.atleast_1d(np.asarray(lr, dtype=np.float64))
     if callable(schedule):
         with np.errstate(all="ignore"):
             curve = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
-        if curve.shape != (steps,) or not np.all(np.isfinite(curve)) or np.any(curve < 0):
-            raise ParameterError("schedule", schedule, "a function returning T finite rates >= 0")
-        return np.repeat(curve[:, None], batch, axis=1), None, None
+        if (
+            curve.shape != (steps,)
+            or not np.all(np.isfinite(curve))
+            or np.any(curve < 0)
+        ):
+            raise ParameterError(
+                "schedule", schedule, "a function returning T finite rates >= 0"
+            )
+        return curve[:, None], None, None
     config = schedules.normalize(schedule) if schedule is not None else None
     factors = schedules.make(config, 1.0, max(steps, 1))(np.arange(steps))
     table = np.asarray(factors, dtype=np.float64)[:, None] * lr_row[None, :]
@@ -199,14 +251,14 @@ def _learning_rates(schedule: Any, lr: Any, steps: int, batch: int) -> tuple[np.
 
 
 def _noise(steps: int, batch: int, seed: Any, enabled: bool) -> np.ndarray:
-    """Standard normal draws (T, B, 2): row b uses stream [seed_b, 0] for a per-row seed
+    """Standard normal draws (B, T, 2): row b uses stream [seed_b, 0] for a per-row seed
     array, [seed, b] for one seed, so a row run alone with its own seed sees the same noise."""
     if not enabled:
-        return np.zeros((0, batch, 2))
-    out = np.empty((steps, batch, 2))
+        return np.zeros((0, steps, 2))
+    out = np.empty((batch, steps, 2))
     for b in range(batch):
         key = [int(seed[b]), 0] if isinstance(seed, np.ndarray) else [int(seed), b]
-        out[:, b, :] = np.random.default_rng(key).standard_normal((steps, 2))
+        out[b] = np.random.default_rng(key).standard_normal((steps, 2))
     return out
 
 
@@ -264,12 +316,18 @@ def run(
     if batch > MAX_BATCH:
         raise ParameterError("batch", batch, f"at most {MAX_BATCH} rows")
     if batch * (steps + 1) > MAX_POINTS:
-        raise ParameterError("steps", steps, f"at most {MAX_POINTS // batch - 1} for a batch of {batch}")
+        raise ParameterError(
+            "steps", steps, f"at most {MAX_POINTS // batch - 1} for a batch of {batch}"
+        )
     if record_state and batch * (steps + 1) > MAX_STATE_POINTS:
         raise ParameterError(
-            "record_state", True, f"False for more than {MAX_STATE_POINTS} points (steps × batch)"
+            "record_state",
+            True,
+            f"False for more than {MAX_STATE_POINTS} points (steps × batch)",
         )
-    starts = np.ascontiguousarray(np.broadcast_to(start_arr, (batch, 2)), dtype=np.float64)
+    starts = np.ascontiguousarray(
+        np.broadcast_to(start_arr, (batch, 2)), dtype=np.float64
+    )
     noisy = bool(np.any(np.asarray(noise) > 0))
     lr = hyper.get("lr", 1.0)
     lr_table, schedule_config, plateau = _learning_rates(schedule, lr, steps, batch)
@@ -286,9 +344,13 @@ def run(
             record_state, common,
         )  # fmt: skip
     if schedule is not None and opt.family == "lbfgs":
-        raise ParameterError("schedule", schedule, "None for lbfgs (its line search sets the step)")
+        raise ParameterError(
+            "schedule", schedule, "None for lbfgs (its line search sets the step)"
+        )
     if noisy and opt.family == "lbfgs":
-        raise ParameterError("noise", noise, "0 for lbfgs (its line search needs exact gradients)")
+        raise ParameterError(
+            "noise", noise, "0 for lbfgs (its line search needs exact gradients)"
+        )
     if gradient == "numerical" and opt.family != "first_order":
         raise ParameterError("gradient", gradient, f"'analytic' for {opt.name}")
     from optim_core import second_order
@@ -304,8 +366,15 @@ def run(
 def _validate_seed(seed: Any) -> int | np.ndarray:
     if isinstance(seed, (list, tuple, np.ndarray)):
         arr = np.asarray(seed)
-        if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer) or np.any(arr < 0):
-            raise ParameterError("seed", seed, "an integer >= 0 or a (B,) array of them")
+        if (
+            arr.ndim != 1
+            or arr.size == 0
+            or not np.issubdtype(arr.dtype, np.integer)
+            or np.any(arr < 0)
+        ):
+            raise ParameterError(
+                "seed", seed, "an integer >= 0 or a (B,) array of them"
+            )
         return arr.astype(np.int64)
     return SEED.validate(seed, owner="run")
 
@@ -314,8 +383,15 @@ def _validate_start(start: Any) -> np.ndarray:
     try:
         arr = np.asarray(start, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ParameterError("start", start, "a point (x, y) or an array of shape (B, 2)") from None
-    if arr.shape[-1:] != (2,) or arr.ndim > 2 or arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ParameterError(
+            "start", start, "a point (x, y) or an array of shape (B, 2)"
+        ) from None
+    if (
+        arr.shape[-1:] != (2,)
+        or arr.ndim > 2
+        or arr.size == 0
+        or not np.all(np.isfinite(arr))
+    ):
         raise ParameterError("start", start, "finite numbers of shape (2,) or (B, 2)")
     return arr
 
@@ -324,7 +400,7 @@ def _run_first_order(
     opt, convention, surf, starts, hyper, lr_table, plateau, noise_draws, noise, noise_mode,
     gradient, fd_step, record_state, common,
 ) -> Trajectory:  # fmt: skip
-    steps, batch = lr_table.shape
+    steps, batch = lr_table.shape[0], starts.shape[0]
     table = np.zeros((batch, len(_kernel.HYPER_COLUMNS)))
     for column, name in enumerate(_kernel.HYPER_COLUMNS):
         if name in hyper:
@@ -333,42 +409,59 @@ def _run_first_order(
     if plateau:
         plateau_arr[:] = (1.0, plateau["factor"], plateau["patience"], plateau["threshold"],
                           plateau["cooldown"], plateau["min_lr"])  # fmt: skip
-    path = np.empty((steps + 1, batch, 2))
-    loss = np.empty((steps + 1, batch))
-    grad = np.empty((steps + 1, batch, 2))
-    lr_used = np.empty((steps, batch))
-    state_shape = (steps + 1, batch) if record_state else (1, 1)
-    state = np.zeros((*state_shape, _kernel.N_SLOTS, 2))
-    diverged = np.full(batch, -1, dtype=np.int64)
-    value_fn, grad_fn = surf.kernels
-    conv_index = [c.name for c in opt.conventions].index(convention)
-    _kernel.run_first_order(
-        _kernel.KERNEL_IDS[opt.name], conv_index, value_fn, grad_fn, starts, table, lr_table,
-        plateau_arr, noise_draws, np.broadcast_to(np.asarray(noise, float), (batch,)).copy(),
-        noise_mode == "relative", fd_step if gradient == "numerical" else 0.0,
-        surf.escape_radius, len(opt.state), path, loss, grad, lr_used, state, diverged,
-    )  # fmt: skip
-    recorded = (
-        {slot.name: state[:, :, k, :] for k, slot in enumerate(opt.state)} if record_state else {}
+    # The kernel writes row-major (B, T+1, ...) arrays; callers see (T+1, B, ...) views.
+    path = np.empty((batch, steps + 1, 2))
+    loss = np.empty((batch, steps + 1))
+    lr_rows = np.ascontiguousarray(lr_table.T)
+    # Only reduce-on-plateau changes the rates inside the run; otherwise they are lr_rows.
+    lr_used = np.empty((batch, steps) if plateau else (1, 1))
+    state = np.zeros(
+        (batch, steps + 1, _kernel.N_SLOTS, 2)
+        if record_state
+        else (1, 1, _kernel.N_SLOTS, 2)
     )
-    per_step = np.arange(steps + 1)[:, None]
-    taken = np.minimum(per_step, np.where(diverged < 0, steps, diverged)[None, :])
+    diverged = np.full(batch, -1, dtype=np.int64)
+    value_fn, value_grad_fn = surf.kernels
+    conv_index = [c.name for c in opt.conventions].index(convention)
+    kernel_id = _kernel.KERNEL_IDS[opt.name]
+    _kernel.run_first_order(
+        kernel_id, conv_index, _kernel.step_callback(kernel_id), value_fn, value_grad_fn, starts, table,
+        _kernel.power_table(table, steps), lr_rows, plateau_arr, noise_draws,
+        np.broadcast_to(np.asarray(noise, float), (batch,)).copy(), noise_mode == "relative",
+        fd_step if gradient == "numerical" else 0.0, surf.escape_radius, len(opt.state), path,
+        loss, lr_used, state, diverged,
+    )  # fmt: skip
+    path, loss, lr_used = (
+        a.swapaxes(0, 1) for a in (path, loss, lr_used if plateau else lr_rows)
+    )
+    recorded = (
+        {
+            slot.name: state[:, :, k, :].swapaxes(0, 1)
+            for k, slot in enumerate(opt.state)
+        }
+        if record_state
+        else {}
+    )
     numerical = gradient == "numerical"
-    return finish(
-        path, loss, grad, lr_used, recorded, diverged,
-        grad_evals=np.zeros_like(taken) if numerical else taken,
-        func_evals=4 * taken if numerical else np.zeros_like(taken),
-        hess_evals=np.zeros_like(taken), common=common,
-    )  # fmt: skip
+    evals = {"grad": 0 if numerical else 1, "func": 4 if numerical else 0, "hess": 0}
+    return finish(path, loss, lr_used, recorded, diverged, evals=evals, common=common)
 
 
-def finish(path, loss, grad, lr, state, diverged, *, grad_evals, func_evals, hess_evals, common) -> Trajectory:
+def finish(path, loss, lr, state, diverged, *, evals, common) -> Trajectory:
     """Assemble a `Trajectory`, dropping the batch axis of an unbatched run."""
+    lr = np.broadcast_to(lr, (path.shape[0] - 1, path.shape[1]))
     if not common["batched"]:
-        path, loss, grad, lr = path[:, 0], loss[:, 0], grad[:, 0], lr[:, 0]
+        path, loss, lr = path[:, 0], loss[:, 0], lr[:, 0]
         state = {k: v[:, 0] for k, v in state.items()}
-        grad_evals, func_evals, hess_evals = grad_evals[:, 0], func_evals[:, 0], hess_evals[:, 0]
+        evals = {
+            k: v[:, 0] if isinstance(v, np.ndarray) else v for k, v in evals.items()
+        }
     return Trajectory(
-        path=path, loss=loss, grad=grad, lr=lr, state=state, diverged_rows=diverged,
-        grad_evals=grad_evals, func_evals=func_evals, hess_evals=hess_evals, **common,
-    )  # fmt: skip
+        path=path,
+        loss=loss,
+        lr=lr,
+        state=state,
+        diverged_rows=diverged,
+        evals=evals,
+        **common,
+    )

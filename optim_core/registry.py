@@ -174,7 +174,11 @@ ALPHA = _beta(
 )
 
 G, UPDATE = (
-    StateSlot("g", "g_t", "The gradient the optimizer received (after noise and weight decay)."),
+    StateSlot(
+        "g",
+        "g_t",
+        "The gradient the optimizer received (after noise and weight decay).",
+    ),
     StateSlot("update", r"\Delta\theta_t", "The step actually taken: θ_t − θ_{t−1}."),
 )
 STEP_SIZE = StateSlot(
@@ -287,7 +291,9 @@ m_t &= \mu\, m_{t-1} + (1-\mu)\, g_t \\
         ),
         state=(
             G,
-            StateSlot("velocity", "v_t", "The momentum buffer, in this convention's meaning."),
+            StateSlot(
+                "velocity", "v_t", "The momentum buffer, in this convention's meaning."
+            ),
             STEP_SIZE,
             UPDATE,
         ),
@@ -331,7 +337,9 @@ v_t &= \mu\, v_{t-1} - \eta\, \nabla f(\theta_{t-1} + \mu\, v_{t-1}) \\
         ),
         state=(
             G,
-            StateSlot("velocity", "v_t", "The momentum buffer, in this convention's meaning."),
+            StateSlot(
+                "velocity", "v_t", "The momentum buffer, in this convention's meaning."
+            ),
             STEP_SIZE,
             UPDATE,
         ),
@@ -407,7 +415,9 @@ s_t &= s_{t-1} + g_t^2 \\
         ),
         state=(
             G,
-            StateSlot("sum_sq", "s_t", "Sum of all squared gradients so far (never shrinks)."),
+            StateSlot(
+                "sum_sq", "s_t", "Sum of all squared gradients so far (never shrinks)."
+            ),
             STEP_SIZE,
             UPDATE,
         ),
@@ -513,7 +523,12 @@ _register(
         family="first_order",
         params=(_lr(1e-3), BETA1, BETA2, _eps(1e-8), WEIGHT_DECAY),
         conventions=(
-            Convention("torch", "torch.optim", "torch.optim.Adam; Kingma & Ba (2015) Alg. 1", ADAM_TORCH),
+            Convention(
+                "torch",
+                "torch.optim",
+                "torch.optim.Adam; Kingma & Ba (2015) Alg. 1",
+                ADAM_TORCH,
+            ),
             Convention(
                 "folded",
                 "Bias correction in the step",
@@ -655,7 +670,9 @@ u_t &= \max(\beta_2 u_{t-1},\ |g_t|) \\
         state=(
             G,
             StateSlot("m", "m_t", "Running average of gradients."),
-            StateSlot("u", "u_t", "Exponentially weighted infinity norm of the gradients."),
+            StateSlot(
+                "u", "u_t", "Exponentially weighted infinity norm of the gradients."
+            ),
             StateSlot("m_hat", r"\hat m_t", "Bias-corrected first moment."),
             STEP_SIZE,
             UPDATE,
@@ -717,7 +734,11 @@ m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad \hat v_t = \frac{\beta_2 v_{t-1} 
             G,
             StateSlot("m", "m_t", "Running average of gradients."),
             StateSlot("v", "v_t", "Running average of squared gradients."),
-            StateSlot("m_bar", r"\bar m_t", "Nesterov-corrected first moment used in the step."),
+            StateSlot(
+                "m_bar",
+                r"\bar m_t",
+                "Nesterov-corrected first moment used in the step.",
+            ),
             StateSlot("v_hat", r"\hat v_t", "Bias-corrected second moment."),
             STEP_SIZE,
             UPDATE,
@@ -837,4 +858,6 @@ def spec(name: str) -> OptimizerSpec:
     try:
         return OPTIMIZERS[name]
     except (KeyError, TypeError):
-        raise ParameterError("optimizer", name, "one of " + ", ".join(OPTIMIZERS)) from None
+        raise ParameterError(
+            "optimizer", name, "one of " + ", ".join(OPTIMIZERS)
+        ) from None

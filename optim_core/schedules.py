@@ -94,8 +94,8 @@ _START_LR = Param(
 )
 _LAST_LR = Param("last_lr", None, "Final rate.", symbol=r"\eta_{\mathrm{end}}", low=0.0)
 _LAST_STEPS = Param("last_steps", None, "Length of the final phase.", kind="int", low=1)
-# Slack for floor(last_fraction * T): 0.3 * 10 must count as 3 even when the product
-# rounds to 2.9999999999999996.
+# Slack for floor(last_fraction * T): 0.29 * 100 must count as 29 although the product
+# rounds to 28.999999999999996.
 _ROUNDING_SLACK = 1e-9
 
 
@@ -125,6 +125,8 @@ def _validated(schedule_name: str, lr: Any, **values: Any) -> dict[str, Any]:
 def _as_steps(step: Steps) -> npt.NDArray[np.integer]:
     """The step(s) as an integer array; floats and negative steps are rejected."""
     steps = np.asarray(step)
+    if steps.size == 0:  # np.asarray([]) is float64, but no steps is no error
+        steps = steps.astype(np.int64)
     if not np.issubdtype(steps.dtype, np.integer) or np.any(steps < 0):
         raise ParameterError("step", step, "a non-negative integer or array of them")
     return steps
@@ -297,11 +299,11 @@ def cosine_decay_restarts(
     and ``m_mul=1`` also ``torch.optim.lr_scheduler.CosineAnnealingWarmRestarts``.
 
     .. note:: Keras finds the period with ``floor(log(1 + f (t_mul - 1)) / log t_mul)``.
-       Exactly at a restart that logarithm can land just below an integer
-       (``log(243) / log(3) = 4.999...``), and Keras then reports the very end of the
-       old period (rate ``alpha * lr``) instead of the fresh restart.  This version
-       applies the same formula, then moves the period by one where rounding misplaced
-       it.
+       Next to a restart that logarithm can round to the wrong side of an integer:
+       ``log(243) / log(3) = 4.999...`` puts the restart at step 121 (``t_mul=3``,
+       ``s=1``) at the very end of the old period (rate ``alpha * lr``), and for
+       ``t_mul=2`` step ``2**48 - 2`` restarts one step early.  This version applies
+       the same formula, then moves the period by one where rounding misplaced it.
 
     >>> s = cosine_decay_restarts(1.0, first_decay_steps=2, t_mul=2.0)
     >>> s(np.arange(8)).round(3).tolist()
@@ -441,10 +443,10 @@ class ScheduleSpec:
 
     `params` excludes ``lr`` (every schedule has it) and `WARMUP` (every schedule
     accepts it too); `all_params` includes the latter.  `latex` renders with KaTeX and
-    ``st.latex``;
-    `build(config, lr, total_steps)` turns a `normalize`-d config into a step function.
-    `performance_based` is True when the rate depends on the loss (plateau): the engine
-    then runs the logic and the step function is only the starting rate.
+    ``st.latex``.  `build(config, lr, total_steps)` turns a `normalize`-d config into a
+    step function, so adding a schedule is one entry here.  `performance_based` is True
+    when the rate depends on the loss (plateau): the engine then runs the logic and the
+    step function is only the starting rate.
     """
 
     name: str
@@ -494,7 +496,9 @@ def _build_one_cycle(
 ) -> Schedule:
     # The cycle fills what is left of the run after the warm-up.
     cycle_steps = max(total_steps - config["warmup_steps"], 1)
-    last_steps = math.floor(config["last_fraction"] * cycle_steps + _ROUNDING_SLACK) + 1
+    # last_fraction < 1, so floor(fraction * T) <= T - 1 however the slack rounds.
+    last_phase = math.floor(config["last_fraction"] * cycle_steps + _ROUNDING_SLACK)
+    last_steps = min(last_phase, cycle_steps - 1) + 1
     return one_cycle(
         lr,
         cycle_steps,
@@ -895,7 +899,7 @@ def plateau_options(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
     True
     """
     normalized = normalize(config)
-    if not SCHEDULES[normalized["name"]].performance_based:
+    if normalized["name"] != "plateau":
         return None
     return {p.name: normalized[p.name] for p in SCHEDULES["plateau"].params}
 

@@ -16,7 +16,7 @@ from optim_core import engine
 
 def run_newton(surf, starts, hyper, lr_table, noise_draws, noise, noise_mode, common):
     """θ_t = θ_{t−1} − η (H + λI)⁻¹ g, frozen at the last finite point on divergence."""
-    steps, batch = lr_table.shape
+    steps, batch = lr_table.shape[0], starts.shape[0]
     damping = np.broadcast_to(np.asarray(hyper["damping"], float), (batch,))
     sigma = np.broadcast_to(np.asarray(noise, float), (batch,))
     path = np.empty((steps + 1, batch, 2))
@@ -32,12 +32,21 @@ def run_newton(surf, starts, hyper, lr_table, noise_draws, noise, noise_mode, co
             theta = path[t - 1]
             g = grad[t - 1].copy()
             if noise_draws.shape[0]:
-                scale = sigma * (np.linalg.norm(g, axis=-1) if noise_mode == "relative" else 1.0)
-                g += scale[:, None] * noise_draws[t - 1]
+                scale = sigma * (
+                    np.linalg.norm(g, axis=-1) if noise_mode == "relative" else 1.0
+                )
+                g += scale[:, None] * noise_draws[:, t - 1]
             h = surf.hess(theta)
-            a, b, c, d = h[:, 0, 0] + damping, h[:, 0, 1], h[:, 1, 0], h[:, 1, 1] + damping
+            a, b, c, d = (
+                h[:, 0, 0] + damping,
+                h[:, 0, 1],
+                h[:, 1, 0],
+                h[:, 1, 1] + damping,
+            )
             det = a * d - b * c
-            direction = np.stack([d * g[:, 0] - b * g[:, 1], -c * g[:, 0] + a * g[:, 1]], -1)
+            direction = np.stack(
+                [d * g[:, 0] - b * g[:, 1], -c * g[:, 0] + a * g[:, 1]], -1
+            )
             direction /= det[:, None]
             new = theta - lr_table[t - 1][:, None] * direction
             value, new_grad = surf.value(new), surf.grad(new)
@@ -51,10 +60,9 @@ def run_newton(surf, starts, hyper, lr_table, noise_draws, noise, noise_mode, co
             grad[t] = np.where(ok[:, None], new_grad, grad[t - 1])
             for key, fresh in zip(names, (g, direction, new - theta), strict=True):
                 state[key][t] = np.where(ok[:, None], fresh, state[key][t - 1])
-    taken = np.minimum(np.arange(steps + 1)[:, None], np.where(diverged < 0, steps, diverged))
     return engine.finish(
-        path, loss, grad, lr_table, state, diverged, grad_evals=taken,
-        func_evals=np.zeros_like(taken), hess_evals=taken, common=common,
+        path, loss, lr_table, state, diverged, evals={"grad": 1, "func": 0, "hess": 1},
+        common=common,
     )  # fmt: skip
 
 
@@ -85,9 +93,8 @@ def run_lbfgs(surf, starts, hyper, steps, common):
     update[1:] = np.diff(path, axis=0)
     lr = np.ones((steps, batch))
     return engine.finish(
-        path, loss, grad, lr, {"g": grad.copy(), "update": update}, diverged,
-        grad_evals=evals, func_evals=evals.copy(), hess_evals=np.zeros_like(evals),
-        common=common,
+        path, loss, lr, {"g": grad.copy(), "update": update}, diverged,
+        evals={"grad": evals, "func": evals.copy(), "hess": 0}, common=common,
     )  # fmt: skip
 
 

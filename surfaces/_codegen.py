@@ -1,8 +1,8 @@
 """Turn SymPy expressions into Numba C callbacks for the engine's compiled loop.
 
-The engine's step loop is compiled once (and cached on disk) against these two signatures,
-so any surface, built-in or typed in by a user, plugs in without recompiling the loop:
-only its two small callbacks are compiled, which takes a fraction of a second.
+The engine's step loop is compiled once (and cached on disk) against these signatures, so
+any surface, built-in or typed in by a user, plugs in without recompiling the loop: only
+its small callbacks are compiled, which takes a fraction of a second.
 """
 
 from __future__ import annotations
@@ -15,25 +15,40 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from surfaces.core import X, Y
 
-_PTR = types.CPointer(types.float64)
 VALUE_SIGNATURE = types.float64(types.float64, types.float64)
-GRAD_SIGNATURE = types.void(types.float64, types.float64, _PTR)
+# Writes ∇f into `out` and returns f: one call per step, sharing subexpressions.
+VALUE_GRAD_SIGNATURE = types.float64(
+    types.float64, types.float64, types.CPointer(types.float64)
+)
 
 
-def _source(name: str, args: str, exprs: list[sympy.Expr], returns: str) -> str:
+def _source(name: str, args: str, exprs: list[sympy.Expr], body: str) -> str:
     temps, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("_c"))
-    printer = PythonCodePrinter({"fully_qualified_modules": True, "standard": "python3"})
+    printer = PythonCodePrinter(
+        {"fully_qualified_modules": True, "standard": "python3"}
+    )
     lines = [f"def {name}({args}):"]
     lines += [f"    {printer.doprint(sym)} = {printer.doprint(e)}" for sym, e in temps]
     results = [f"float({printer.doprint(e)})" for e in reduced]
-    lines += ["    " + line for line in returns.format(*results).split("\n")]
+    lines += ["    " + line for line in body.format(*results).split("\n")]
     return "\n".join(lines)
 
 
 def compile_callbacks(f: sympy.Expr, fx: sympy.Expr, fy: sympy.Expr):
-    """Compile `value(x, y) -> f` and `grad(x, y, out)` as Numba cfuncs."""
+    """Compile `value(x, y) -> f` and `value_grad(x, y, out) -> f` as Numba cfuncs."""
     assert f.free_symbols <= {X, Y}, f"unbound symbols in {f}"
     namespace: dict = {"math": math}
-    exec(_source("value", "x, y", [f], "return {0}"), namespace)  # noqa: S102 - generated from SymPy
-    exec(_source("grad", "x, y, out", [fx, fy], "out[0] = {0}\nout[1] = {1}"), namespace)  # noqa: S102
-    return cfunc(VALUE_SIGNATURE)(namespace["value"]), cfunc(GRAD_SIGNATURE)(namespace["grad"])
+    exec(_source("value", "x, y", [f], "return {0}"), namespace)  # noqa: S102 - from SymPy
+    exec(  # noqa: S102 - generated from SymPy
+        _source(
+            "value_grad",
+            "x, y, out",
+            [f, fx, fy],
+            "out[0] = {1}\nout[1] = {2}\nreturn {0}",
+        ),
+        namespace,
+    )
+    return (
+        cfunc(VALUE_SIGNATURE)(namespace["value"]),
+        cfunc(VALUE_GRAD_SIGNATURE)(namespace["value_grad"]),
+    )

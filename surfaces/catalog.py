@@ -7,13 +7,19 @@ import numpy as np
 from optim_core.params import Param
 from surfaces.core import SurfaceDef
 
-_HIMMELBLAU_MINIMA = ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126))
+_HIMMELBLAU_MINIMA = (
+    (3.0, 2.0),
+    (-2.805118, 3.131312),
+    (-3.779310, -3.283186),
+    (3.584428, -1.848126),
+)
 
 # Gaussian wells (depth, centre x, centre y, width) carved into a shallow bowl: one global
 # and two local minima, the picture behind "the optimizer found a worse solution".
 _WELLS = ((2.0, 2.0, 1.5, 0.9), (1.4, -2.2, 1.0, 0.8), (1.0, 0.5, -2.3, 0.7))
 _WELLS_EXPR = "0.05*(x**2 + y**2)" + "".join(
-    f" - {d}*exp(-((x - ({cx}))**2 + (y - ({cy}))**2)/(2*{w}**2))" for d, cx, cy, w in _WELLS
+    f" - {d}*exp(-((x - ({cx}))**2 + (y - ({cy}))**2)/(2*{w}**2))"
+    for d, cx, cy, w in _WELLS
 )
 
 
@@ -37,10 +43,26 @@ SURFACES: dict[str, SurfaceDef] = {
             domain=((-10.0, 10.0), (-5.0, 5.0)),
             default_start=(-7.0, 2.0),
             params=(
-                Param("a", 0.05, "Curvature along x.", symbol="a", low=0.0, low_open=True,
-                      ui_low=0.01, ui_high=2.0),
-                Param("b", 1.0, "Curvature along y.", symbol="b", low=0.0, low_open=True,
-                      ui_low=0.01, ui_high=5.0),
+                Param(
+                    "a",
+                    0.05,
+                    "Curvature along x.",
+                    symbol="a",
+                    low=0.0,
+                    low_open=True,
+                    ui_low=0.01,
+                    ui_high=2.0,
+                ),
+                Param(
+                    "b",
+                    1.0,
+                    "Curvature along y.",
+                    symbol="b",
+                    low=0.0,
+                    low_open=True,
+                    ui_low=0.01,
+                    ui_high=5.0,
+                ),
             ),
             critical_hints=((0.0, 0.0),),
             level_scale="log",
@@ -59,10 +81,26 @@ SURFACES: dict[str, SurfaceDef] = {
             domain=((-3.0, 3.0), (-3.0, 3.0)),
             default_start=(-2.5, 1.5),
             params=(
-                Param("kappa", 10.0, "Condition number: ratio of the largest to the smallest "
-                      "curvature.", symbol=r"\kappa", low=1.0, log=True, ui_low=1.0, ui_high=1000.0),
-                Param("angle", 30.0, "Rotation of the valley in degrees.", symbol=r"\varphi",
-                      low=-180.0, high=180.0, ui_low=-90.0, ui_high=90.0),
+                Param(
+                    "kappa",
+                    10.0,
+                    "Condition number: ratio of the largest to the smallest curvature.",
+                    symbol=r"\kappa",
+                    low=1.0,
+                    log=True,
+                    ui_low=1.0,
+                    ui_high=1000.0,
+                ),
+                Param(
+                    "angle",
+                    30.0,
+                    "Rotation of the valley in degrees.",
+                    symbol=r"\varphi",
+                    low=-180.0,
+                    high=180.0,
+                    ui_low=-90.0,
+                    ui_high=90.0,
+                ),
             ),
             critical_hints=_rotated_quadratic_hints,
             level_scale="log",
@@ -104,10 +142,24 @@ SURFACES: dict[str, SurfaceDef] = {
             domain=((-2.0, 2.0), (-1.0, 3.0)),
             default_start=(-1.5, 2.0),
             params=(
-                Param("a", 1.0, "Position of the minimum (a, a²).", symbol="a",
-                      ui_low=-2.0, ui_high=2.0),
-                Param("b", 100.0, "Steepness of the valley walls.", symbol="b", low=0.0,
-                      log=True, ui_low=1.0, ui_high=1000.0),
+                Param(
+                    "a",
+                    1.0,
+                    "Position of the minimum (a, a²).",
+                    symbol="a",
+                    ui_low=-2.0,
+                    ui_high=2.0,
+                ),
+                Param(
+                    "b",
+                    100.0,
+                    "Steepness of the valley walls.",
+                    symbol="b",
+                    low=0.0,
+                    log=True,
+                    ui_low=1.0,
+                    ui_high=1000.0,
+                ),
             ),
             critical_hints=lambda a, b: ((a, a * a),),
             level_scale="log",
@@ -149,8 +201,12 @@ SURFACES: dict[str, SurfaceDef] = {
             domain=((-5.0, 5.0), (-5.0, 5.0)),
             default_start=(-0.3, -0.9),
             critical_hints=_HIMMELBLAU_MINIMA
-            + ((-0.127961, -1.953715), (0.086678, 2.884255), (-3.073026, -0.081353),
-               (3.385154, 0.073852)),
+            + (
+                (-0.127961, -1.953715),
+                (0.086678, 2.884255),
+                (-3.073026, -0.081353),
+                (3.385154, 0.073852),
+            ),
             level_scale="log",
             lesson="Several equally good minima: which one a run finds depends on the "
             "optimizer's path, not on the depth.",
@@ -165,8 +221,15 @@ SURFACES: dict[str, SurfaceDef] = {
             domain=((-5.12, 5.12), (-5.12, 5.12)),
             default_start=(-4.2, 3.8),
             params=(
-                Param("A", 10.0, "Height of the ripples.", symbol="A", low=0.0, ui_low=0.0,
-                      ui_high=20.0),
+                Param(
+                    "A",
+                    10.0,
+                    "Height of the ripples.",
+                    symbol="A",
+                    low=0.0,
+                    ui_low=0.0,
+                    ui_high=20.0,
+                ),
             ),
             critical_hints=_rastrigin_hints,
             lesson="Small steps get trapped in the nearest ripple; only large steps or noise "

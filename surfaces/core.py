@@ -109,11 +109,19 @@ class Surface:
     @cached_property
     def expression(self) -> sympy.Expr:
         """The SymPy expression with parameters substituted."""
-        symbols = {p.name: sympy.Symbol(p.name, real=True) for p in self.definition.params}
-        expr = sympy.sympify(self.definition.expression, locals={"x": X, "y": Y, **symbols})
+        symbols = {
+            p.name: sympy.Symbol(p.name, real=True) for p in self.definition.params
+        }
+        expr = sympy.sympify(
+            self.definition.expression, locals={"x": X, "y": Y, **symbols}
+        )
         return expr.subs(
-            {symbols[k]: sympy.nsimplify(v, rational=True) if float(v).is_integer() else v
-             for k, v in self.param_values.items()}
+            {
+                symbols[k]: sympy.nsimplify(v, rational=True)
+                if float(v).is_integer()
+                else v
+                for k, v in self.param_values.items()
+            }
         )
 
     @cached_property
@@ -124,7 +132,10 @@ class Surface:
 
     @cached_property
     def _numpy(self):
-        return [sympy.lambdify((X, Y), e, modules="numpy", cse=True) for e in self._derivatives]
+        return [
+            sympy.lambdify((X, Y), e, modules="numpy", cse=True)
+            for e in self._derivatives
+        ]
 
     # --- numeric (vectorized) -------------------------------------------------------------
     def _eval(self, index: int, xy: np.ndarray) -> np.ndarray:
@@ -151,7 +162,7 @@ class Surface:
     # --- compiled callbacks for the engine --------------------------------------------------
     @cached_property
     def kernels(self):
-        """Numba C callbacks `(value, grad)` for `optim_core`'s compiled step loop."""
+        """Numba C callbacks `(value, value_grad)` for `optim_core`'s compiled step loop."""
         from surfaces._codegen import compile_callbacks
 
         f, fx, fy = self._derivatives[:3]
@@ -168,7 +179,11 @@ class Surface:
             hints = hints(**self.param_values)
         found: list[tuple[np.ndarray, float, str]] = []
         for hint in hints:
-            sol = root(lambda p: self.grad(p), np.asarray(hint, float), jac=lambda p: self.hess(p))
+            sol = root(
+                lambda p: self.grad(p),
+                np.asarray(hint, float),
+                jac=lambda p: self.hess(p),
+            )
             point = sol.x
             if not (sol.success and np.all(np.isfinite(point))):
                 continue
@@ -182,14 +197,20 @@ class Surface:
         for point, value, kind in found:
             if kind == "minimum":
                 kind = "global minimum" if value <= lowest + 1e-9 else "local minimum"
-            points.append(CriticalPoint((float(point[0]), float(point[1])), value, kind))
+            points.append(
+                CriticalPoint((float(point[0]), float(point[1])), value, kind)
+            )
         return tuple(points)
 
     def _classify(self, point: np.ndarray) -> str:
         hessian = self.hess(point)
         if np.all(np.isfinite(hessian)):
             eig = np.linalg.eigvalsh(hessian)
-            return "minimum" if eig.min() > 0 else ("saddle" if eig.min() < 0 < eig.max() else "")
+            return (
+                "minimum"
+                if eig.min() > 0
+                else ("saddle" if eig.min() < 0 < eig.max() else "")
+            )
         # A kink (Ackley's funnel tip): compare with a small ring of neighbours instead.
         angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
         ring = point + 1e-6 * np.stack([np.cos(angles), np.sin(angles)], -1)
@@ -213,12 +234,18 @@ def bind(definition: SurfaceDef, values: dict[str, float] | None = None) -> Surf
     known = {p.name for p in definition.params}
     for key in values:
         if key not in known:
-            allowed = ("one of " + ", ".join(sorted(known))) if known else "none (no parameters)"
+            allowed = (
+                ("one of " + ", ".join(sorted(known)))
+                if known
+                else "none (no parameters)"
+            )
             raise ParameterError("surface parameter", key, allowed, definition.name)
     bound = {}
     for p in definition.params:
         value = p.validate(values.get(p.name, p.default), owner=definition.name)
         if isinstance(value, np.ndarray):
-            raise ParameterError(p.name, values.get(p.name), "a single number", definition.name)
+            raise ParameterError(
+                p.name, values.get(p.name), "a single number", definition.name
+            )
         bound[p.name] = value
     return Surface(definition, bound)

@@ -1,9 +1,9 @@
 """Golden trajectories from torch.optim pin optim_core's first-order optimizers.
 
-`tests/golden/torch_trajectories.json` holds whole trajectories that torch.optim made on
-four 2-D surfaces (made by `python tools/make_torch_golden.py`, which needs PyTorch; these
-tests do not).  Every case is one optimizer, one surface, one start and a step budget;
-`optim_core.run` must reproduce its path and loss to `PATH_RTOL`/`PATH_ATOL`.
+`tests/golden/torch_trajectories.json` holds whole trajectories that torch.optim made
+on four 2-D surfaces (made by `python tools/make_torch_golden.py`, which needs PyTorch;
+these tests do not).  Every case is one optimizer, one surface, one start and a step
+budget; `optim_core.run` must reproduce its path and loss to `PATH_RTOL`/`PATH_ATOL`.
 
 The golden file is also checked on its own, without the engine: each loss is the surface
 evaluated in plain NumPy at the recorded point, and each first step is the optimizer's
@@ -21,15 +21,16 @@ import pytest
 
 GOLDEN_PATH = Path(__file__).parent / "golden" / "torch_trajectories.json"
 
-# A faithful float64 engine differs from torch only by rounding (other gradient formulas,
-# other operation order); over a few hundred steps that stays far below these.
+# A faithful float64 engine differs from torch only by rounding (other gradient
+# formulas, other operation order); over a few hundred steps that stays far below these:
+# the generator replays every case in NumPy to check it.
 PATH_RTOL = 1e-9
 PATH_ATOL = 1e-12
 
-# Consistency of the golden file with itself: NumPy and torch evaluate the same formula,
-# so values agree to a few ulps.  The absolute floor covers the cancellation inside the
-# residuals (say 2.625 - x + x*y**3 near Beale's minimum): one ulp of a term of size ~3 is
-# ~1e-15 absolute, which is a large relative error of a loss near zero.
+# Consistency of the golden file with itself: NumPy and torch evaluate the same
+# formula, so values agree to a few ulps.  The absolute floor covers the cancellation
+# inside the residuals (say 2.625 - x + x*y**3 near Beale's minimum): one ulp of a term
+# of size ~3 is ~1e-15 absolute, a large relative error of a loss near zero.
 CONSISTENCY_RTOL = 1e-12
 CONSISTENCY_ATOL = 1e-15
 
@@ -80,8 +81,10 @@ def surface_value(surface: str, params: dict[str, float], xy: np.ndarray) -> np.
     raise ValueError(f"unknown surface {surface!r}")
 
 
-def surface_gradient(surface: str, params: dict[str, float], xy: np.ndarray) -> np.ndarray:
-    """Gradient of a test surface at points `xy` of shape (..., 2); returns shape (..., 2)."""
+def surface_gradient(
+    surface: str, params: dict[str, float], xy: np.ndarray
+) -> np.ndarray:
+    """Gradient of a test surface at points `xy` of shape (..., 2); returns (..., 2)."""
     x, y = xy[..., 0], xy[..., 1]
     if surface == "bowl":
         gx, gy = 2 * params["a"] * x, 2 * params["b"] * y
@@ -104,9 +107,9 @@ def surface_gradient(surface: str, params: dict[str, float], xy: np.ndarray) -> 
 def first_step(case: dict[str, Any]) -> np.ndarray:
     """The first update p1 - p0 from the optimizer's one-step formula, shape (2,).
 
-    With zero-initialised state (and one step counted), every torch.optim update collapses
-    to a closed form in the gradient g at the start; weight decay enters as g + wd*p except
-    in AdamW, which scales p by (1 - lr*wd) first.
+    With zero-initialised state (and one step counted), every torch.optim update
+    collapses to a closed form in the gradient g at the start; weight decay enters as
+    g + wd*p except in AdamW, which scales p by (1 - lr*wd) first.
     """
     name = case["optimizer"]
     h = {**TORCH_DEFAULTS[name], **case["hyper"]}
@@ -123,12 +126,14 @@ def first_step(case: dict[str, Any]) -> np.ndarray:
         return -lr * g / (np.sqrt(h["initial_accumulator_value"] + g**2) + h["eps"])
     if name == "rmsprop":
         return -lr * g / (np.sqrt((1 - h["alpha"]) * g**2) + h["eps"])
-    if name == "adadelta":  # eps inside both square roots, accumulated delta starts at 0
+    if name == "adadelta":
+        # eps inside both square roots; the accumulated delta starts at 0
         rho, eps = h["rho"], h["eps"]
         return -lr * np.sqrt(eps) / np.sqrt((1 - rho) * g**2 + eps) * g
-    beta1, beta2 = h["betas"]
+    beta1 = h["betas"][0]
     m = (1 - beta1) * g
-    if name in ("adam", "amsgrad", "adamw"):  # m_hat / (sqrt(v_hat) + eps), v_hat = g**2
+    if name in ("adam", "amsgrad", "adamw"):
+        # m_hat / (sqrt(v_hat) + eps) with v_hat = g**2; AMSGrad's max is v itself
         decayed = -lr * wd * p if name == "adamw" else 0.0
         return decayed - lr * (m / (1 - beta1)) / (np.abs(g) + h["eps"])
     if name == "adamax":  # u = max(0, |g| + eps): eps sits inside the max
@@ -144,7 +149,7 @@ def first_step(case: dict[str, Any]) -> np.ndarray:
 
 
 def check_case_consistency(case: dict[str, Any]) -> None:
-    """Raise AssertionError unless `case` is a well-formed, self-consistent golden case."""
+    """Raise AssertionError unless `case` is well formed and consistent with itself."""
     path, loss = np.array(case["path"]), np.array(case["loss"])
     steps = case["steps"]
     assert path.shape == (steps + 1, 2), f"path shape {path.shape}, steps {steps}"

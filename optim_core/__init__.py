@@ -8,21 +8,24 @@
 0.001
 """
 
-from optim_core import schedules
+from optim_core import presets, schedules
 from optim_core.engine import MAX_STEPS, Trajectory, run
+from optim_core.experiment import Experiment, RunConfig
 from optim_core.params import Param, ParameterError
 from optim_core.registry import Convention, OptimizerSpec, names, spec
 
 __all__ = [
-    "MAX_STEPS", "Convention", "OptimizerSpec", "Param", "ParameterError", "Trajectory",
-    "names", "run", "schedules", "spec",
+    "MAX_STEPS",
+    "Convention",
+    "Experiment",
+    "OptimizerSpec",
+    "Param",
+    "ParameterError",
+    "RunConfig",
+    "Trajectory",
+    "names",
+    "presets",
+    "run",
+    "schedules",
+    "spec",
 ]  # fmt: skip
-
-
-def __getattr__(name: str):
-    # Presets import the engine, so load them on first use.
-    if name == "presets":
-        from optim_core import presets
-
-        return presets
-    raise AttributeError(name)

@@ -222,9 +222,7 @@ def _nadam(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
         w[1, i] = _lerp(w[1, i], g[i], 1.0 - b1)
         w[2, i] = w[2, i] * b2 + (1.0 - b2) * g[i] * g[i]
         denom = math.sqrt(w[2, i] / bc2) + eps
-        w[3, i] = (1.0 - mu) / (1.0 - aux[0]) * g[i] + mu_next / (
-            1.0 - mu_product_next
-        ) * w[1, i]
+        w[3, i] = (1.0 - mu) / (1.0 - aux[0]) * g[i] + mu_next / (1.0 - mu_product_next) * w[1, i]
         w[4, i] = w[2, i] / bc2
         w[5, i] = lr / denom
         new[i] = theta[i] + coef_g * g[i] / denom
@@ -314,11 +312,7 @@ def run_first_order(
             w[1, 1] = h[H_INIT_ACC]
         if record:
             state[b, 0] = w
-        alive = (
-            math.isfinite(loss[b, 0])
-            and math.isfinite(exact[0])
-            and math.isfinite(exact[1])
-        )
+        alive = math.isfinite(loss[b, 0]) and math.isfinite(exact[0]) and math.isfinite(exact[1])
         if not alive:
             diverged_at[b] = 0
         best, bad, cooldown, multiplier = np.inf, 0, 0, 1.0
@@ -342,9 +336,7 @@ def run_first_order(
                 _probe_gradient(value_fn, value_grad_fn, theta[0] + mu * w[1, 0],
                                 theta[1] + mu * w[1, 1], fd_step, g, g_ptr)  # fmt: skip
             else:
-                _probe_gradient(
-                    value_fn, value_grad_fn, theta[0], theta[1], fd_step, g, g_ptr
-                )
+                _probe_gradient(value_fn, value_grad_fn, theta[0], theta[1], fd_step, g, g_ptr)
             if noise.shape[0] > 0:
                 scale = noise_sigma[b]
                 if noise_relative:
@@ -404,9 +396,7 @@ def run_first_order(
                 if bad > plateau[P_PATIENCE]:
                     base = lr_row[min(t, n_steps - 1)]
                     reduced = max(lr * plateau[P_FACTOR], plateau[P_MIN_LR])
-                    if (
-                        base > 0.0 and lr - reduced > 1e-8
-                    ):  # torch's eps: never raise the rate
+                    if base > 0.0 and lr - reduced > 1e-8:  # torch's eps: never raise the rate
                         multiplier = reduced / base
                     cooldown = int(plateau[P_COOLDOWN])
                     bad = 0

@@ -41,9 +41,7 @@ NOISE_MODE = Param(
     "noise_mode", "absolute", "Noise scale: absolute σ, or σ·‖g‖.", kind="choice",
     choices=("absolute", "relative"),
 )  # fmt: skip
-SEED = Param(
-    "seed", 0, "Seed of the gradient noise.", kind="int", low=0, high=2**32 - 1
-)
+SEED = Param("seed", 0, "Seed of the gradient noise.", kind="int", low=0, high=2**32 - 1)
 GRADIENT = Param(
     "gradient", "analytic", "Exact gradient, or central differences with step h.",
     kind="choice", choices=("analytic", "numerical"),
@@ -122,7 +120,7 @@ class Trajectory:
         return self._evals("hess")
 
     @property
-    def diverged_at(self) -> int | None | np.ndarray:
+    def diverged_at(self) -> int | np.ndarray | None:
         """First diverging update: an int or None; for a batch, an array with -1 for none."""
         if self.batched:
             return self.diverged_rows
@@ -150,10 +148,7 @@ class Trajectory:
             loss=pick(self.loss),
             lr=pick(self.lr),
             state={k: pick(v) for k, v in self.state.items()},
-            evals={
-                k: pick(v) if isinstance(v, np.ndarray) else v
-                for k, v in self.evals.items()
-            },
+            evals={k: pick(v) if isinstance(v, np.ndarray) else v for k, v in self.evals.items()},
             diverged_rows=self.diverged_rows[index : index + 1],
             batched=False,
             hyper={k: hyper_row(v) for k, v in self.hyper.items()},
@@ -161,9 +156,7 @@ class Trajectory:
             seed=hyper_row(self.seed),
         )
 
-    def steps_to_tolerance(
-        self, tolerance: float, target: float | None = None
-    ) -> int | None:
+    def steps_to_tolerance(self, tolerance: float, target: float | None = None) -> int | None:
         """First step whose loss is within `tolerance` of `target` (default: the surface's
         lowest known minimum, else 0); `None` if never reached.  Unbatched runs only."""
         if target is None:
@@ -196,9 +189,7 @@ def _hyperparameters(
         try:
             beta1, beta2 = betas
         except (TypeError, ValueError):
-            raise ParameterError(
-                "betas", betas, "a pair (beta1, beta2)", opt.name
-            ) from None
+            raise ParameterError("betas", betas, "a pair (beta1, beta2)", opt.name) from None
         given.setdefault("beta1", beta1)
         given.setdefault("beta2", beta2)
     known = {p.name for p in opt.params}
@@ -235,14 +226,8 @@ def _learning_rates(
     if callable(schedule):
         with np.errstate(all="ignore"):
             curve = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
-        if (
-            curve.shape != (steps,)
-            or not np.all(np.isfinite(curve))
-            or np.any(curve < 0)
-        ):
-            raise ParameterError(
-                "schedule", schedule, "a function returning T finite rates >= 0"
-            )
+        if curve.shape != (steps,) or not np.all(np.isfinite(curve)) or np.any(curve < 0):
+            raise ParameterError("schedule", schedule, "a function returning T finite rates >= 0")
         return curve[:, None], None, None
     config = schedules.normalize(schedule) if schedule is not None else None
     factors = schedules.make(config, 1.0, max(steps, 1))(np.arange(steps))
@@ -325,9 +310,7 @@ def run(
             True,
             f"False for more than {MAX_STATE_POINTS} points (steps × batch)",
         )
-    starts = np.ascontiguousarray(
-        np.broadcast_to(start_arr, (batch, 2)), dtype=np.float64
-    )
+    starts = np.ascontiguousarray(np.broadcast_to(start_arr, (batch, 2)), dtype=np.float64)
     noisy = bool(np.any(np.asarray(noise) > 0))
     lr = hyper.get("lr", 1.0)
     lr_table, schedule_config, plateau = _learning_rates(schedule, lr, steps, batch)
@@ -344,13 +327,9 @@ def run(
             record_state, common,
         )  # fmt: skip
     if schedule is not None and opt.family == "lbfgs":
-        raise ParameterError(
-            "schedule", schedule, "None for lbfgs (its line search sets the step)"
-        )
+        raise ParameterError("schedule", schedule, "None for lbfgs (its line search sets the step)")
     if noisy and opt.family == "lbfgs":
-        raise ParameterError(
-            "noise", noise, "0 for lbfgs (its line search needs exact gradients)"
-        )
+        raise ParameterError("noise", noise, "0 for lbfgs (its line search needs exact gradients)")
     if gradient == "numerical" and opt.family != "first_order":
         raise ParameterError("gradient", gradient, f"'analytic' for {opt.name}")
     from optim_core import second_order
@@ -372,9 +351,7 @@ def _validate_seed(seed: Any) -> int | np.ndarray:
             or not np.issubdtype(arr.dtype, np.integer)
             or np.any(arr < 0)
         ):
-            raise ParameterError(
-                "seed", seed, "an integer >= 0 or a (B,) array of them"
-            )
+            raise ParameterError("seed", seed, "an integer >= 0 or a (B,) array of them")
         return arr.astype(np.int64)
     return SEED.validate(seed, owner="run")
 
@@ -383,15 +360,8 @@ def _validate_start(start: Any) -> np.ndarray:
     try:
         arr = np.asarray(start, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ParameterError(
-            "start", start, "a point (x, y) or an array of shape (B, 2)"
-        ) from None
-    if (
-        arr.shape[-1:] != (2,)
-        or arr.ndim > 2
-        or arr.size == 0
-        or not np.all(np.isfinite(arr))
-    ):
+        raise ParameterError("start", start, "a point (x, y) or an array of shape (B, 2)") from None
+    if arr.shape[-1:] != (2,) or arr.ndim > 2 or arr.size == 0 or not np.all(np.isfinite(arr)):
         raise ParameterError("start", start, "finite numbers of shape (2,) or (B, 2)")
     return arr
 
@@ -416,9 +386,7 @@ def _run_first_order(
     # Only reduce-on-plateau changes the rates inside the run; otherwise they are lr_rows.
     lr_used = np.empty((batch, steps) if plateau else (1, 1))
     state = np.zeros(
-        (batch, steps + 1, _kernel.N_SLOTS, 2)
-        if record_state
-        else (1, 1, _kernel.N_SLOTS, 2)
+        (batch, steps + 1, _kernel.N_SLOTS, 2) if record_state else (1, 1, _kernel.N_SLOTS, 2)
     )
     diverged = np.full(batch, -1, dtype=np.int64)
     value_fn, value_grad_fn = surf.kernels
@@ -431,14 +399,9 @@ def _run_first_order(
         fd_step if gradient == "numerical" else 0.0, surf.escape_radius, len(opt.state), path,
         loss, lr_used, state, diverged,
     )  # fmt: skip
-    path, loss, lr_used = (
-        a.swapaxes(0, 1) for a in (path, loss, lr_used if plateau else lr_rows)
-    )
+    path, loss, lr_used = (a.swapaxes(0, 1) for a in (path, loss, lr_used if plateau else lr_rows))
     recorded = (
-        {
-            slot.name: state[:, :, k, :].swapaxes(0, 1)
-            for k, slot in enumerate(opt.state)
-        }
+        {slot.name: state[:, :, k, :].swapaxes(0, 1) for k, slot in enumerate(opt.state)}
         if record_state
         else {}
     )
@@ -453,9 +416,7 @@ def finish(path, loss, lr, state, diverged, *, evals, common) -> Trajectory:
     if not common["batched"]:
         path, loss, lr = path[:, 0], loss[:, 0], lr[:, 0]
         state = {k: v[:, 0] for k, v in state.items()}
-        evals = {
-            k: v[:, 0] if isinstance(v, np.ndarray) else v for k, v in evals.items()
-        }
+        evals = {k: v[:, 0] if isinstance(v, np.ndarray) else v for k, v in evals.items()}
     return Trajectory(
         path=path,
         loss=loss,

@@ -65,11 +65,7 @@ class Param:
         return f"{prefix}{left}{lo}, {hi}{right}"
 
     def _in_range(self, x: np.ndarray) -> bool:
-        ok = (
-            np.isfinite(x)
-            if self.high is None or math.isfinite(self.high)
-            else ~np.isnan(x)
-        )
+        ok = np.isfinite(x) if self.high is None or math.isfinite(self.high) else ~np.isnan(x)
         if self.low is not None:
             ok &= (x > self.low) if self.low_open else (x >= self.low)
         if self.high is not None:

@@ -291,9 +291,7 @@ m_t &= \mu\, m_{t-1} + (1-\mu)\, g_t \\
         ),
         state=(
             G,
-            StateSlot(
-                "velocity", "v_t", "The momentum buffer, in this convention's meaning."
-            ),
+            StateSlot("velocity", "v_t", "The momentum buffer, in this convention's meaning."),
             STEP_SIZE,
             UPDATE,
         ),
@@ -337,9 +335,7 @@ v_t &= \mu\, v_{t-1} - \eta\, \nabla f(\theta_{t-1} + \mu\, v_{t-1}) \\
         ),
         state=(
             G,
-            StateSlot(
-                "velocity", "v_t", "The momentum buffer, in this convention's meaning."
-            ),
+            StateSlot("velocity", "v_t", "The momentum buffer, in this convention's meaning."),
             STEP_SIZE,
             UPDATE,
         ),
@@ -415,9 +411,7 @@ s_t &= s_{t-1} + g_t^2 \\
         ),
         state=(
             G,
-            StateSlot(
-                "sum_sq", "s_t", "Sum of all squared gradients so far (never shrinks)."
-            ),
+            StateSlot("sum_sq", "s_t", "Sum of all squared gradients so far (never shrinks)."),
             STEP_SIZE,
             UPDATE,
         ),
@@ -607,8 +601,7 @@ _register(
             Param(
                 "weight_decay",
                 1e-2,
-                "Decoupled weight decay: shrinks θ by ηλ each step, outside the adaptive "
-                "scaling.",
+                "Decoupled weight decay: shrinks θ by ηλ each step, outside the adaptive scaling.",
                 symbol=r"\lambda",
                 low=0.0,
                 ui_low=0.0,
@@ -670,9 +663,7 @@ u_t &= \max(\beta_2 u_{t-1},\ |g_t|) \\
         state=(
             G,
             StateSlot("m", "m_t", "Running average of gradients."),
-            StateSlot(
-                "u", "u_t", "Exponentially weighted infinity norm of the gradients."
-            ),
+            StateSlot("u", "u_t", "Exponentially weighted infinity norm of the gradients."),
             StateSlot("m_hat", r"\hat m_t", "Bias-corrected first moment."),
             STEP_SIZE,
             UPDATE,
@@ -858,6 +849,4 @@ def spec(name: str) -> OptimizerSpec:
     try:
         return OPTIMIZERS[name]
     except (KeyError, TypeError):
-        raise ParameterError(
-            "optimizer", name, "one of " + ", ".join(OPTIMIZERS)
-        ) from None
+        raise ParameterError("optimizer", name, "one of " + ", ".join(OPTIMIZERS)) from None

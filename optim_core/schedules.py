@@ -29,6 +29,7 @@ Stochastic Gradient Descent with Warm Restarts" (ICLR 2017); optax ``join_schedu
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -85,13 +86,9 @@ WARMUP_LATEX = (
 """The rule `with_warmup` applies, for the UI (``eta_0`` = the schedule at step 0)."""
 
 _LEARNING_RATE = Param("lr", 0.01, "Base learning rate.", symbol=r"\eta", low=0.0)
-_TOTAL_STEPS = Param(
-    "total_steps", 100, "Steps in the run.", symbol="T", kind="int", low=1
-)
+_TOTAL_STEPS = Param("total_steps", 100, "Steps in the run.", symbol="T", kind="int", low=1)
 # one_cycle's absolute arguments; the registry exposes them as factors of lr instead.
-_START_LR = Param(
-    "start_lr", None, "First rate of the cycle.", symbol=r"\eta_0", low=0.0
-)
+_START_LR = Param("start_lr", None, "First rate of the cycle.", symbol=r"\eta_0", low=0.0)
 _LAST_LR = Param("last_lr", None, "Final rate.", symbol=r"\eta_{\mathrm{end}}", low=0.0)
 _LAST_STEPS = Param("last_steps", None, "Length of the final phase.", kind="int", low=1)
 # Slack for floor(last_fraction * T): 0.29 * 100 must count as 29 although the product
@@ -106,9 +103,7 @@ def _checked(param: Param, value: Any, owner: str = "") -> Any:
     """`Param.validate`, but a schedule takes one number per parameter, not a batch."""
     checked = param.validate(value, owner)
     if isinstance(checked, np.ndarray):
-        raise ParameterError(
-            param.name, value, "a single number " + param.allowed(), owner
-        )
+        raise ParameterError(param.name, value, "a single number " + param.allowed(), owner)
     return checked
 
 
@@ -155,9 +150,7 @@ def constant(lr: float) -> Schedule:
     return schedule
 
 
-def piecewise_constant(
-    lr: float, boundaries: Sequence[int], values: Sequence[float]
-) -> Schedule:
+def piecewise_constant(lr: float, boundaries: Sequence[int], values: Sequence[float]) -> Schedule:
     """Step-wise constant: ``lr * values[k]`` while ``b[k-1] <= t < b[k]``.
 
     ``len(values) == len(boundaries) + 1``; boundaries are strictly increasing integers
@@ -176,9 +169,7 @@ def piecewise_constant(
     owner = "piecewise schedule"
     args = _validated("piecewise", lr, boundaries=boundaries, values=values)
     lr, steps, multipliers = args["lr"], args["boundaries"], args["values"]
-    if any(b != int(b) for b in steps) or any(
-        b >= c for b, c in zip(steps, steps[1:], strict=False)
-    ):
+    if any(b != int(b) for b in steps) or any(b >= c for b, c in itertools.pairwise(steps)):
         raise ParameterError(
             "boundaries", boundaries, "strictly increasing integers in [1, inf)", owner
         )
@@ -194,9 +185,7 @@ def piecewise_constant(
 
     def schedule(step: Steps) -> Rates:
         # side="right": a step equal to a boundary already belongs to the next piece.
-        return _shaped(
-            rates[np.searchsorted(boundary_steps, _as_steps(step), side="right")]
-        )
+        return _shaped(rates[np.searchsorted(boundary_steps, _as_steps(step), side="right")])
 
     return schedule
 
@@ -335,9 +324,7 @@ def cosine_decay_restarts(
                 i_restart + 1,
                 i_restart,
             )
-            completed_in_period = (completed - _period_start(i_restart, t_mul)) / (
-                t_mul**i_restart
-            )
+            completed_in_period = (completed - _period_start(i_restart, t_mul)) / (t_mul**i_restart)
         completed_in_period = np.clip(completed_in_period, 0.0, 1.0)
         cosine = 0.5 * m_mul**i_restart * (1.0 + np.cos(np.pi * completed_in_period))
         return _shaped(lr * ((1.0 - alpha) * cosine + alpha))
@@ -491,9 +478,7 @@ def _alpha(help_text: str) -> Param:
     )
 
 
-def _build_one_cycle(
-    config: Mapping[str, Any], lr: float, total_steps: int
-) -> Schedule:
+def _build_one_cycle(config: Mapping[str, Any], lr: float, total_steps: int) -> Schedule:
     # The cycle fills what is left of the run after the warm-up.
     cycle_steps = max(total_steps - config["warmup_steps"], 1)
     # last_fraction < 1, so floor(fraction * T) <= T - 1 however the slack rounds.
@@ -578,9 +563,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
                     ui_low=0.01,
                     ui_high=1.0,
                 ),
-                _decay_steps(
-                    100, "Steps it takes for the rate to shrink by decay_rate."
-                ),
+                _decay_steps(100, "Steps it takes for the rate to shrink by decay_rate."),
                 Param(
                     "staircase",
                     False,
@@ -664,8 +647,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
                 Param(
                     "t_mul",
                     2.0,
-                    "Each cycle is this many times longer than the one before "
-                    "(1: all equal).",
+                    "Each cycle is this many times longer than the one before (1: all equal).",
                     symbol=r"t_{\mathrm{mul}}",
                     low=1.0,
                     ui_low=1.0,
@@ -882,9 +864,7 @@ def normalize(config: Mapping[str, Any] | None) -> dict[str, Any]:
         normalized[name] = list(value) if isinstance(value, tuple) else value
     if schedule_spec.name == "piecewise":
         # Boundaries are steps: store them as ints (a fractional one fails just below).
-        normalized["boundaries"] = [
-            int(b) if b == int(b) else b for b in normalized["boundaries"]
-        ]
+        normalized["boundaries"] = [int(b) if b == int(b) else b for b in normalized["boundaries"]]
     # Building once runs the constructor's checks that span several parameters.
     schedule_spec.build(normalized, 1.0, 1)
     return normalized

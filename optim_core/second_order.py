@@ -6,6 +6,7 @@ They need no compiled loop: a Newton step is a 2x2 solve, and L-BFGS comes from
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -32,9 +33,7 @@ def run_newton(surf, starts, hyper, lr_table, noise_draws, noise, noise_mode, co
             theta = path[t - 1]
             g = grad[t - 1].copy()
             if noise_draws.shape[0]:
-                scale = sigma * (
-                    np.linalg.norm(g, axis=-1) if noise_mode == "relative" else 1.0
-                )
+                scale = sigma * (np.linalg.norm(g, axis=-1) if noise_mode == "relative" else 1.0)
                 g += scale[:, None] * noise_draws[:, t - 1]
             h = surf.hess(theta)
             a, b, c, d = (
@@ -44,9 +43,7 @@ def run_newton(surf, starts, hyper, lr_table, noise_draws, noise, noise_mode, co
                 h[:, 1, 1] + damping,
             )
             det = a * d - b * c
-            direction = np.stack(
-                [d * g[:, 0] - b * g[:, 1], -c * g[:, 0] + a * g[:, 1]], -1
-            )
+            direction = np.stack([d * g[:, 0] - b * g[:, 1], -c * g[:, 0] + a * g[:, 1]], -1)
             direction /= det[:, None]
             new = theta - lr_table[t - 1][:, None] * direction
             value, new_grad = surf.value(new), surf.grad(new)
@@ -115,10 +112,9 @@ def _lbfgs_row(surf, start, history_size, steps):
     if steps > 0:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            try:
+            # A blown-up line search ends the recorded points where it failed.
+            with contextlib.suppress(ValueError, FloatingPointError, OverflowError):
                 minimize(fun, start, jac=True, method="L-BFGS-B", callback=record,
                          options={"maxcor": history_size, "maxiter": steps, "ftol": 1e-15,
                                   "gtol": 1e-10})  # fmt: skip
-            except (ValueError, FloatingPointError, OverflowError):
-                pass  # a blown-up line search: the recorded points end where it failed
     return np.array(points[: steps + 1]), np.array(counts[: steps + 1])

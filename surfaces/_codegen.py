@@ -17,16 +17,12 @@ from surfaces.core import X, Y
 
 VALUE_SIGNATURE = types.float64(types.float64, types.float64)
 # Writes ∇f into `out` and returns f: one call per step, sharing subexpressions.
-VALUE_GRAD_SIGNATURE = types.float64(
-    types.float64, types.float64, types.CPointer(types.float64)
-)
+VALUE_GRAD_SIGNATURE = types.float64(types.float64, types.float64, types.CPointer(types.float64))
 
 
 def _source(name: str, args: str, exprs: list[sympy.Expr], body: str) -> str:
     temps, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("_c"))
-    printer = PythonCodePrinter(
-        {"fully_qualified_modules": True, "standard": "python3"}
-    )
+    printer = PythonCodePrinter({"fully_qualified_modules": True, "standard": "python3"})
     lines = [f"def {name}({args}):"]
     lines += [f"    {printer.doprint(sym)} = {printer.doprint(e)}" for sym, e in temps]
     results = [f"float({printer.doprint(e)})" for e in reduced]
@@ -38,8 +34,8 @@ def compile_callbacks(f: sympy.Expr, fx: sympy.Expr, fy: sympy.Expr):
     """Compile `value(x, y) -> f` and `value_grad(x, y, out) -> f` as Numba cfuncs."""
     assert f.free_symbols <= {X, Y}, f"unbound symbols in {f}"
     namespace: dict = {"math": math}
-    exec(_source("value", "x, y", [f], "return {0}"), namespace)  # noqa: S102 - from SymPy
-    exec(  # noqa: S102 - generated from SymPy
+    exec(_source("value", "x, y", [f], "return {0}"), namespace)
+    exec(
         _source(
             "value_grad",
             "x, y, out",

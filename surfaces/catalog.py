@@ -18,8 +18,7 @@ _HIMMELBLAU_MINIMA = (
 # and two local minima, the picture behind "the optimizer found a worse solution".
 _WELLS = ((2.0, 2.0, 1.5, 0.9), (1.4, -2.2, 1.0, 0.8), (1.0, 0.5, -2.3, 0.7))
 _WELLS_EXPR = "0.05*(x**2 + y**2)" + "".join(
-    f" - {d}*exp(-((x - ({cx}))**2 + (y - ({cy}))**2)/(2*{w}**2))"
-    for d, cx, cy, w in _WELLS
+    f" - {d}*exp(-((x - ({cx}))**2 + (y - ({cy}))**2)/(2*{w}**2))" for d, cx, cy, w in _WELLS
 )
 
 
@@ -200,8 +199,8 @@ SURFACES: dict[str, SurfaceDef] = {
             description="Four equal minima around a central maximum.",
             domain=((-5.0, 5.0), (-5.0, 5.0)),
             default_start=(-0.3, -0.9),
-            critical_hints=_HIMMELBLAU_MINIMA
-            + (
+            critical_hints=(
+                *_HIMMELBLAU_MINIMA,
                 (-0.127961, -1.953715),
                 (0.086678, 2.884255),
                 (-3.073026, -0.081353),

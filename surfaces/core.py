@@ -109,17 +109,11 @@ class Surface:
     @cached_property
     def expression(self) -> sympy.Expr:
         """The SymPy expression with parameters substituted."""
-        symbols = {
-            p.name: sympy.Symbol(p.name, real=True) for p in self.definition.params
-        }
-        expr = sympy.sympify(
-            self.definition.expression, locals={"x": X, "y": Y, **symbols}
-        )
+        symbols = {p.name: sympy.Symbol(p.name, real=True) for p in self.definition.params}
+        expr = sympy.sympify(self.definition.expression, locals={"x": X, "y": Y, **symbols})
         return expr.subs(
             {
-                symbols[k]: sympy.nsimplify(v, rational=True)
-                if float(v).is_integer()
-                else v
+                symbols[k]: sympy.nsimplify(v, rational=True) if float(v).is_integer() else v
                 for k, v in self.param_values.items()
             }
         )
@@ -132,10 +126,7 @@ class Surface:
 
     @cached_property
     def _numpy(self):
-        return [
-            sympy.lambdify((X, Y), e, modules="numpy", cse=True)
-            for e in self._derivatives
-        ]
+        return [sympy.lambdify((X, Y), e, modules="numpy", cse=True) for e in self._derivatives]
 
     # --- numeric (vectorized) -------------------------------------------------------------
     def _eval(self, index: int, xy: np.ndarray) -> np.ndarray:
@@ -197,20 +188,14 @@ class Surface:
         for point, value, kind in found:
             if kind == "minimum":
                 kind = "global minimum" if value <= lowest + 1e-9 else "local minimum"
-            points.append(
-                CriticalPoint((float(point[0]), float(point[1])), value, kind)
-            )
+            points.append(CriticalPoint((float(point[0]), float(point[1])), value, kind))
         return tuple(points)
 
     def _classify(self, point: np.ndarray) -> str:
         hessian = self.hess(point)
         if np.all(np.isfinite(hessian)):
             eig = np.linalg.eigvalsh(hessian)
-            return (
-                "minimum"
-                if eig.min() > 0
-                else ("saddle" if eig.min() < 0 < eig.max() else "")
-            )
+            return "minimum" if eig.min() > 0 else ("saddle" if eig.min() < 0 < eig.max() else "")
         # A kink (Ackley's funnel tip): compare with a small ring of neighbours instead.
         angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
         ring = point + 1e-6 * np.stack([np.cos(angles), np.sin(angles)], -1)
@@ -234,18 +219,12 @@ def bind(definition: SurfaceDef, values: dict[str, float] | None = None) -> Surf
     known = {p.name for p in definition.params}
     for key in values:
         if key not in known:
-            allowed = (
-                ("one of " + ", ".join(sorted(known)))
-                if known
-                else "none (no parameters)"
-            )
+            allowed = ("one of " + ", ".join(sorted(known))) if known else "none (no parameters)"
             raise ParameterError("surface parameter", key, allowed, definition.name)
     bound = {}
     for p in definition.params:
         value = p.validate(values.get(p.name, p.default), owner=definition.name)
         if isinstance(value, np.ndarray):
-            raise ParameterError(
-                p.name, values.get(p.name), "a single number", definition.name
-            )
+            raise ParameterError(p.name, values.get(p.name), "a single number", definition.name)
         bound[p.name] = value
     return Surface(definition, bound)

@@ -71,19 +71,13 @@ def surface_value(surface: str, params: dict[str, float], xy: np.ndarray) -> np.
     if surface == "rosenbrock":
         return (params["a"] - x) ** 2 + params["b"] * (y - x**2) ** 2
     if surface == "beale":
-        return (
-            (1.5 - x + x * y) ** 2
-            + (2.25 - x + x * y**2) ** 2
-            + (2.625 - x + x * y**3) ** 2
-        )
+        return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
     if surface == "himmelblau":
         return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
     raise ValueError(f"unknown surface {surface!r}")
 
 
-def surface_gradient(
-    surface: str, params: dict[str, float], xy: np.ndarray
-) -> np.ndarray:
+def surface_gradient(surface: str, params: dict[str, float], xy: np.ndarray) -> np.ndarray:
     """Gradient of a test surface at points `xy` of shape (..., 2); returns (..., 2)."""
     x, y = xy[..., 0], xy[..., 1]
     if surface == "bowl":
@@ -212,10 +206,6 @@ def test_optim_core_matches_torch(case: dict[str, Any]) -> None:
         surface_params=case["surface_params"],
         **hyper,
     )
-    np.testing.assert_allclose(
-        traj.path, np.array(case["path"]), rtol=PATH_RTOL, atol=PATH_ATOL
-    )
-    np.testing.assert_allclose(
-        traj.loss, np.array(case["loss"]), rtol=PATH_RTOL, atol=PATH_ATOL
-    )
+    np.testing.assert_allclose(traj.path, np.array(case["path"]), rtol=PATH_RTOL, atol=PATH_ATOL)
+    np.testing.assert_allclose(traj.loss, np.array(case["loss"]), rtol=PATH_RTOL, atol=PATH_ATOL)
     assert traj.diverged_at is None

@@ -104,9 +104,7 @@ class HandsOnOneCycle:
 
     def on_batch_begin(self):
         if self.iteration < self.half_iteration:
-            rate = self._interpolate(
-                0, self.half_iteration, self.start_rate, self.max_rate
-            )
+            rate = self._interpolate(0, self.half_iteration, self.start_rate, self.max_rate)
         elif self.iteration < 2 * self.half_iteration:
             rate = self._interpolate(
                 self.half_iteration,
@@ -225,13 +223,9 @@ def test_rates_are_finite_and_non_negative_for_a_million_steps(config):
 
 @PROPERTIES
 @given(config=any_config, lr=learning_rates, total_steps=step_counts)
-def test_random_configs_are_finite_non_negative_and_proportional_to_lr(
-    config, lr, total_steps
-):
+def test_random_configs_are_finite_non_negative_and_proportional_to_lr(config, lr, total_steps):
     # Steps spread over 0..10**6: the start, the sparse tail and the very end.
-    steps = np.unique(
-        np.r_[np.arange(3000), np.geomspace(1, MAX_STEP, 500).astype(int)]
-    )
+    steps = np.unique(np.r_[np.arange(3000), np.geomspace(1, MAX_STEP, 500).astype(int)])
     rates = schedules.make(config, lr, total_steps)(steps)
     assert np.all(np.isfinite(rates)) and np.all(rates >= 0.0)
     # Every rate in the registry is a factor of lr, so the lr slider scales the curve.
@@ -263,9 +257,7 @@ def test_piecewise_matches_torch_multistep_milestones():
 
 
 @PROPERTIES
-@given(
-    config=configs("piecewise"), lr=learning_rates, steps=st.lists(st.integers(0, 4000))
-)
+@given(config=configs("piecewise"), lr=learning_rates, steps=st.lists(st.integers(0, 4000)))
 def test_piecewise_matches_loop_reference(config, lr, steps):
     boundaries = config["boundaries"]
     values = config["values"]
@@ -313,8 +305,7 @@ def test_exponential_matches_formula_and_never_increases(
     schedule = schedules.exponential_decay(lr, decay_rate, decay_steps, staircase)
     rates = curve(schedule, np.arange(total))
     expected = [
-        reference_exponential(lr, decay_rate, decay_steps, staircase, t)
-        for t in range(total)
+        reference_exponential(lr, decay_rate, decay_steps, staircase, t) for t in range(total)
     ]
     np.testing.assert_allclose(rates, expected, rtol=1e-9, atol=1e-300)
     assert np.all(np.diff(rates) <= 0.0)
@@ -364,9 +355,7 @@ def test_cosine_by_hand_matches_keras_and_torch():
     alpha=st.floats(0.0, 1.0),
     total=st.integers(1, 3000),
 )
-def test_cosine_matches_formula_stays_in_band_and_never_increases(
-    lr, decay_steps, alpha, total
-):
+def test_cosine_matches_formula_stays_in_band_and_never_increases(lr, decay_steps, alpha, total):
     rates = curve(schedules.cosine_decay(lr, decay_steps, alpha), np.arange(total))
     expected = [reference_cosine(lr, decay_steps, alpha, t) for t in range(total)]
     np.testing.assert_allclose(rates, expected, rtol=1e-12, atol=1e-15 * lr)
@@ -412,9 +401,7 @@ def test_step_before_a_restart_where_the_keras_logarithm_rounds_up():
     # restart one step early.  Step 2**48 - 2 ends period 47: 1 - 2**-47 of it is done.
     schedule = schedules.cosine_decay_restarts(1.0, 1, t_mul=2.0)
     last_of_period, restart = schedule(np.array([2**48 - 2, 2**48 - 1]))
-    assert last_of_period == pytest.approx(
-        reference_sgdr(1.0, 1, 2.0, 1.0, 0.0, 2**48 - 2)
-    )
+    assert last_of_period == pytest.approx(reference_sgdr(1.0, 1, 2.0, 1.0, 0.0, 2**48 - 2))
     assert last_of_period < 1e-20 and restart == 1.0
 
 
@@ -433,9 +420,7 @@ def test_restarts_match_period_walking_reference(first, t_mul, m_mul, alpha, ste
 
 
 @PROPERTIES
-@given(
-    first=st.integers(1, 200), cycles=st.integers(1, 12), t_mul=st.sampled_from([1, 2])
-)
+@given(first=st.integers(1, 200), cycles=st.integers(1, 12), t_mul=st.sampled_from([1, 2]))
 def test_restarts_happen_at_the_right_steps(first, cycles, t_mul):
     # t_mul = 1: restarts every `first` steps; t_mul = 2: at first * (2**k - 1).
     restarts = [first * (k if t_mul == 1 else 2**k - 1) for k in range(1, cycles + 1)]
@@ -485,9 +470,7 @@ def test_one_cycle_hands_on_by_hand():
     last_fraction=st.none() | st.floats(0.0, 0.999),
     last_factor=st.none() | st.floats(1e-6, 1.0),
 )
-def test_one_cycle_equals_the_hands_on_class(
-    total, lr, start_factor, last_fraction, last_factor
-):
+def test_one_cycle_equals_the_hands_on_class(total, lr, start_factor, last_fraction, last_factor):
     start_lr = None if start_factor is None else start_factor * lr
     last_lr = None if last_factor is None else last_factor * lr
     last_steps = None if last_fraction is None else int(last_fraction * total) + 1
@@ -512,9 +495,7 @@ def test_one_cycle_last_fraction_is_not_lost_to_rounding():
     config = {"name": "one_cycle", "last_fraction": 0.29}
     schedule = schedules.make(config, 1.0, 100)
     expected = schedules.one_cycle(1.0, 100, start_lr=0.1, last_steps=30, last_lr=1e-4)
-    np.testing.assert_array_equal(
-        curve(schedule, np.arange(101)), expected(np.arange(101))
-    )
+    np.testing.assert_array_equal(curve(schedule, np.arange(101)), expected(np.arange(101)))
     assert np.argmax(curve(schedule, np.arange(100))) == 35
 
 
@@ -530,9 +511,7 @@ def test_one_cycle_with_warmup_fits_the_cycle_in_the_rest_of_the_run():
     # 10 warm-up steps + a 90-step cycle = a 100-step run ending at the final rate.
     schedule = schedules.make({"name": "one_cycle", "warmup_steps": 10}, 1.0, 100)
     cycle = schedules.one_cycle(1.0, 90, start_lr=0.1, last_lr=1e-4)
-    np.testing.assert_allclose(
-        curve(schedule, np.arange(10, 120)), cycle(np.arange(110))
-    )
+    np.testing.assert_allclose(curve(schedule, np.arange(10, 120)), cycle(np.arange(110)))
 
 
 # --- warm-up -------------------------------------------------------------------------
@@ -652,9 +631,7 @@ def test_normalize_round_trips_through_json(config):
     normalized = schedules.normalize(config)
     assert json.loads(json.dumps(normalized)) == normalized
     assert schedules.normalize(normalized) == normalized
-    assert set(normalized) == {"name"} | {
-        p.name for p in schedules.spec(config["name"]).all_params
-    }
+    assert set(normalized) == {"name"} | {p.name for p in schedules.spec(config["name"]).all_params}
     for key, value in normalized.items():
         assert type(value) in (str, int, float, bool, list), key
     steps = np.arange(300)
@@ -778,9 +755,7 @@ def test_constructors_validate_their_arguments():
         schedules.cosine_decay(0.1, 0)
     with pytest.raises(ParameterError, match="power schedule: power"):
         schedules.power_decay(0.1, 10, -1.0)
-    with pytest.raises(
-        ParameterError, match=r"last_steps must be an integer in \[1, 50\]"
-    ):
+    with pytest.raises(ParameterError, match=r"last_steps must be an integer in \[1, 50\]"):
         schedules.one_cycle(0.1, 50, last_steps=51)
     with pytest.raises(ParameterError, match="warmup_steps"):
         schedules.with_warmup(schedules.constant(0.1), -1)

@@ -114,9 +114,7 @@ CASES: list[GoldenCase] = [
     _case("adagrad", "rosenbrock", lr=0.5, steps=500),
     _case("adagrad", "himmelblau", lr=0.5, steps=300),
     _case("adagrad", "rosenbrock", "lr_decay", lr=0.5, lr_decay=0.01, steps=500),
-    _case(
-        "adagrad", "bowl", "init_acc", lr=1.5, initial_accumulator_value=0.1, steps=200
-    ),
+    _case("adagrad", "bowl", "init_acc", lr=1.5, initial_accumulator_value=0.1, steps=200),
     # RMSprop (centered=False, momentum=0)
     _case("rmsprop", "bowl", lr=0.1, steps=200),
     _case("rmsprop", "rosenbrock", lr=5e-3, steps=500),
@@ -163,11 +161,7 @@ def torch_surface(surface: str, params: dict[str, float], p):
     if surface == "rosenbrock":
         return (params["a"] - x) ** 2 + params["b"] * (y - x**2) ** 2
     if surface == "beale":
-        return (
-            (1.5 - x + x * y) ** 2
-            + (2.25 - x + x * y**2) ** 2
-            + (2.625 - x + x * y**3) ** 2
-        )
+        return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
     if surface == "himmelblau":
         return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
     raise ValueError(f"unknown surface {surface!r}")
@@ -195,9 +189,7 @@ def run_torch(case: GoldenCase) -> dict[str, Any]:
         "id": case.id,
         "optimizer": case.optimizer,
         "torch_class": TORCH_CLASS[case.optimizer],
-        "torch_kwargs": {
-            k: list(v) if k == "betas" else v for k, v in case.torch_kwargs.items()
-        },
+        "torch_kwargs": {k: list(v) if k == "betas" else v for k, v in case.torch_kwargs.items()},
         "hyper": case.hyper(),
         "surface": case.surface,
         "surface_params": surface["params"],
@@ -216,13 +208,9 @@ def _check_torch_defaults(case: GoldenCase, group: dict[str, Any]) -> None:
         if name == "betas":
             used, value = tuple(used), tuple(value)
         if used != value:
-            raise AssertionError(
-                f"{case.id}: torch used {name}={used!r}, table says {value!r}"
-            )
+            raise AssertionError(f"{case.id}: torch used {name}={used!r}, table says {value!r}")
     if group.get("foreach") or group.get("fused"):
-        raise AssertionError(
-            f"{case.id}: expected torch's single-tensor (for-loop) path"
-        )
+        raise AssertionError(f"{case.id}: expected torch's single-tensor (for-loop) path")
 
 
 def replay_numpy(record: dict[str, Any], start: np.ndarray | None = None) -> np.ndarray:

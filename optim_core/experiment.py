@@ -1,0 +1,194 @@
+"""An experiment: one surface, one start, several optimizer runs: the unit the app shows,
+a link shares, a settings file stores and the command line exports.
+
+`Experiment.from_dict` is the one gate for settings from outside (URL, JSON file, CLI):
+every value is validated and a bad one raises `ParameterError` naming it and its range.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import surfaces
+from optim_core import engine, schedules
+from optim_core.params import ParameterError
+from optim_core.registry import spec
+
+SETTINGS_FORMAT = "optimizer-playground/experiment"
+SETTINGS_VERSION = 1
+MAX_RUNS = 8
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One optimizer with its hyperparameters, convention and schedule."""
+
+    optimizer: str
+    hyper: Mapping[str, Any] = field(default_factory=dict)
+    convention: str | None = None
+    schedule: Mapping[str, Any] | None = None
+    label: str = ""
+
+    @property
+    def display_label(self) -> str:
+        return self.label or spec(self.optimizer).title
+
+    def resolved_hyper(self) -> dict[str, Any]:
+        """Every hyperparameter, defaults of this convention filled in, validated."""
+        opt = spec(self.optimizer)
+        conv = opt.convention(self.convention).name
+        return engine._hyperparameters(opt, conv, dict(self.hyper))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"optimizer": self.optimizer, "hyper": dict(self.hyper)}
+        if self.convention:
+            out["convention"] = self.convention
+        if self.schedule:
+            out["schedule"] = dict(self.schedule)
+        if self.label:
+            out["label"] = self.label
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
+        if not isinstance(data, Mapping):
+            raise ParameterError("run", data, "an object with an 'optimizer' key")
+        unknown = set(data) - {"optimizer", "hyper", "convention", "schedule", "label"}
+        if unknown:
+            raise ParameterError(
+                "run key", sorted(unknown)[0], "optimizer, hyper, convention, schedule, label"
+            )
+        opt = spec(data.get("optimizer"))
+        convention = data.get("convention") or None
+        conv = opt.convention(convention)
+        hyper = data.get("hyper") or {}
+        if not isinstance(hyper, Mapping):
+            raise ParameterError("hyper", hyper, "an object of hyperparameter values")
+        # Validate now so a bad file fails at load time, not at the first run.
+        engine._hyperparameters(opt, conv.name, dict(hyper))
+        schedule = data.get("schedule") or None
+        if schedule is not None:
+            schedule = schedules.normalize(schedule)
+        label = data.get("label") or ""
+        if not isinstance(label, str) or len(label) > 60:
+            raise ParameterError("label", label, "text of at most 60 characters")
+        return cls(opt.name, dict(hyper), convention and conv.name, schedule, label)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Shared settings for a set of runs that start from the same point."""
+
+    surface: str
+    runs: tuple[RunConfig, ...]
+    surface_params: Mapping[str, float] = field(default_factory=dict)
+    start: tuple[float, float] | None = None
+    steps: int = 100
+    noise: float = 0.0
+    noise_mode: str = "absolute"
+    seed: int = 0
+    gradient: str = "analytic"
+    fd_step: float = engine.DEFAULT_FD_STEP
+
+    def surface_object(self) -> surfaces.Surface:
+        return surfaces.get(self.surface, **dict(self.surface_params))
+
+    @property
+    def start_point(self) -> tuple[float, float]:
+        return tuple(self.start) if self.start is not None else self.surface_object().default_start
+
+    def run_one(self, index: int) -> engine.Trajectory:
+        """Run `runs[index]` with the shared settings (same start, noise and seed)."""
+        run = self.runs[index]
+        return engine.run(
+            run.optimizer,
+            self.surface_object(),
+            start=self.start_point,
+            steps=self.steps,
+            convention=run.convention,
+            schedule=run.schedule,
+            noise=self.noise,
+            noise_mode=self.noise_mode,
+            seed=self.seed,
+            gradient=self.gradient,
+            fd_step=self.fd_step,
+            **dict(run.hyper),
+        )
+
+    def run(self) -> list[engine.Trajectory]:
+        """Every run, in order."""
+        return [self.run_one(i) for i in range(len(self.runs))]
+
+    def with_runs(self, runs: tuple[RunConfig, ...]) -> Experiment:
+        return replace(self, runs=tuple(runs))
+
+    # --- serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": SETTINGS_FORMAT,
+            "version": SETTINGS_VERSION,
+            "surface": self.surface,
+            "surface_params": dict(self.surface_params),
+            "start": list(self.start_point),
+            "steps": self.steps,
+            "noise": self.noise,
+            "noise_mode": self.noise_mode,
+            "seed": self.seed,
+            "gradient": self.gradient,
+            "fd_step": self.fd_step,
+            "runs": [r.to_dict() for r in self.runs],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Experiment:
+        """Validate settings from outside; raises `ParameterError` naming the bad value."""
+        if not isinstance(data, Mapping):
+            raise ParameterError("settings", type(data).__name__, "a JSON object")
+        if data.get("format", SETTINGS_FORMAT) != SETTINGS_FORMAT:
+            raise ParameterError("format", data.get("format"), repr(SETTINGS_FORMAT))
+        version = data.get("version", SETTINGS_VERSION)
+        if version != SETTINGS_VERSION:
+            raise ParameterError("version", version, str(SETTINGS_VERSION))
+        surface = surfaces.definition(data.get("surface", "bowl")).name
+        params = data.get("surface_params") or {}
+        if not isinstance(params, Mapping):
+            raise ParameterError("surface_params", params, "an object of numbers")
+        surf = surfaces.get(surface, **dict(params))
+        start = data.get("start")
+        if start is not None:
+            start = tuple(float(v) for v in engine._validate_start(start).reshape(-1))
+            if len(start) != 2:
+                raise ParameterError("start", data.get("start"), "a point [x, y]")
+        runs_data = data.get("runs") or []
+        if not isinstance(runs_data, (list, tuple)) or not 1 <= len(runs_data) <= MAX_RUNS:
+            raise ParameterError("runs", runs_data, f"a list of 1 to {MAX_RUNS} runs")
+        return cls(
+            surface=surface,
+            surface_params=dict(surf.param_values) if params else {},
+            start=start,
+            steps=engine.STEPS.validate(data.get("steps", 100), owner="settings"),
+            noise=engine.NOISE.validate(data.get("noise", 0.0), owner="settings"),
+            noise_mode=engine.NOISE_MODE.validate(
+                data.get("noise_mode", "absolute"), owner="settings"
+            ),
+            seed=engine.SEED.validate(data.get("seed", 0), owner="settings"),
+            gradient=engine.GRADIENT.validate(data.get("gradient", "analytic"), owner="settings"),
+            fd_step=engine.FD_STEP.validate(
+                data.get("fd_step", engine.DEFAULT_FD_STEP), owner="settings"
+            ),
+            runs=tuple(RunConfig.from_dict(r) for r in runs_data),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Experiment:
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, TypeError) as error:
+            raise ParameterError("settings file", str(error)[:80], "valid JSON") from None
+        return cls.from_dict(data)

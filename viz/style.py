@@ -1,0 +1,156 @@
+"""The one look shared by the interactive charts and every exported file.
+
+Colours come from the Okabe-Ito colour-blind-safe palette with one fixed colour per
+optimizer, so "Adam" is the same colour in every view, file and slide.  Contour grids and
+levels are computed here once, so Plotly and Matplotlib draw identical contours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from optim_core import registry
+
+# Okabe & Ito (2008), "Color Universal Design"; black is kept for markers.
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "black": "#000000",
+}
+_CYCLE = ("blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue", "yellow")
+# Fixed colour per optimizer (families share hues so related methods look related).
+OPTIMIZER_COLORS = {
+    "sgd": OKABE_ITO["black"],
+    "momentum": OKABE_ITO["blue"],
+    "nesterov": OKABE_ITO["sky_blue"],
+    "adagrad": OKABE_ITO["bluish_green"],
+    "rmsprop": OKABE_ITO["orange"],
+    "adadelta": OKABE_ITO["yellow"],
+    "adam": OKABE_ITO["vermillion"],
+    "amsgrad": OKABE_ITO["reddish_purple"],
+    "adamw": OKABE_ITO["reddish_purple"],
+    "adamax": OKABE_ITO["orange"],
+    "nadam": OKABE_ITO["vermillion"],
+    "newton": OKABE_ITO["bluish_green"],
+    "lbfgs": OKABE_ITO["blue"],
+}
+# Line styles separate optimizers that share a hue (Plotly dash names; Matplotlib maps them).
+OPTIMIZER_DASH = {
+    "amsgrad": "dash",
+    "adamax": "dash",
+    "nadam": "dash",
+    "newton": "dot",
+    "lbfgs": "dot",
+}
+MATPLOTLIB_DASH = {"solid": "-", "dash": "--", "dot": ":", "dashdot": "-."}
+
+CONTOUR_COLORSCALE = "Viridis"
+CONTOUR_CMAP = "viridis"
+FONT_FAMILY = "Noto Sans, Noto Sans KR, NanumGothic, Arial, sans-serif"
+MINIMUM_SYMBOL = "star"
+SADDLE_SYMBOL = "x"
+START_SYMBOL = "circle"
+DIVERGED_SYMBOL = "x-thin"
+GRID_RESOLUTION = 150
+LEVEL_COUNT = 25
+
+
+def optimizer_color(name: str, index: int = 0) -> str:
+    """The fixed colour of optimizer `name` (a cycle colour for unknown names)."""
+    if name in OPTIMIZER_COLORS:
+        return OPTIMIZER_COLORS[name]
+    return OKABE_ITO[_CYCLE[index % len(_CYCLE)]]
+
+
+def run_colors(optimizers: list[str]) -> list[str]:
+    """Colours for a list of runs: the optimizer's own colour, unless that optimizer
+    appears more than once (a sweep), where each repeat gets the next cycle colour."""
+    seen: dict[str, int] = {}
+    colors = []
+    for i, name in enumerate(optimizers):
+        repeat = seen.get(name, 0)
+        seen[name] = repeat + 1
+        if repeat == 0 and optimizers.count(name) == 1:
+            colors.append(optimizer_color(name))
+        else:
+            colors.append(OKABE_ITO[_CYCLE[(i + repeat) % len(_CYCLE)]])
+    return colors
+
+
+def optimizer_dash(name: str) -> str:
+    return OPTIMIZER_DASH.get(name, "solid")
+
+
+@dataclass(frozen=True)
+class ContourGrid:
+    """Surface values on a regular grid plus the levels to draw (in `z` units)."""
+
+    x: np.ndarray  # (nx,)
+    y: np.ndarray  # (ny,)
+    z: np.ndarray  # (ny, nx), transformed for display when log-scaled
+    levels: np.ndarray
+    log_scale: bool
+    offset: float  # z = log10(f - offset) when log-scaled, else z = f
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        """Map surface values into the grid's display units."""
+        values = np.asarray(values, dtype=float)
+        if not self.log_scale:
+            return values
+        with np.errstate(all="ignore"):
+            return np.log10(np.maximum(values - self.offset, 1e-300))
+
+
+def contour_grid(surface, domain=None, resolution: int = GRID_RESOLUTION,
+                 level_count: int = LEVEL_COUNT) -> ContourGrid:  # fmt: skip
+    """Evaluate `surface` on a grid over `domain` (default: its view box).
+
+    Valley-shaped surfaces (`level_scale == "log"`) are shown as log10(f − f_min + δ), so
+    the flat floor gets as many contour lines as the steep walls.
+    """
+    (x0, x1), (y0, y1) = domain or surface.domain
+    x = np.linspace(x0, x1, resolution)
+    y = np.linspace(y0, y1, resolution)
+    xx, yy = np.meshgrid(x, y)
+    with np.errstate(all="ignore"):
+        f = surface.value(np.stack([xx, yy], axis=-1))
+    finite = f[np.isfinite(f)]
+    if finite.size == 0:
+        finite = np.zeros(1)
+    lo, hi = float(finite.min()), float(finite.max())
+    if surface.level_scale == "log":
+        minima = [m.value for m in surface.minima]
+        floor = min([lo, *minima])
+        span = max(hi - floor, 1e-12)
+        offset = floor - 1e-3 * span * 1e-3  # δ: a millionth of the range keeps log finite
+        grid = ContourGrid(x, y, np.zeros_like(f), np.zeros(0), True, offset)
+        z = grid.transform(np.where(np.isfinite(f), f, hi))
+        levels = np.linspace(float(z.min()), float(z.max()), level_count)
+        return ContourGrid(x, y, z, levels, True, offset)
+    # Linear levels, clipped to the central 98% so one huge corner does not flatten the rest.
+    z = np.where(np.isfinite(f), f, hi)
+    top = float(np.quantile(z, 0.98)) if z.size > 10 else hi
+    levels = np.linspace(lo, max(top, lo + 1e-12), level_count)
+    return ContourGrid(x, y, z, levels, False, 0.0)
+
+
+def hyper_summary(optimizer: str, hyper: dict, convention: str | None = None) -> str:
+    """A compact "lr=0.1, β1=0.9" string for legends and stamps (non-default values first)."""
+    opt = registry.spec(optimizer)
+    defaults = opt.defaults(convention)
+    parts = []
+    for p in opt.params:
+        if p.name not in hyper:
+            continue
+        value = hyper[p.name]
+        if p.name != "lr" and value == defaults.get(p.name):
+            continue
+        parts.append(f"{p.name}={value:g}" if isinstance(value, float) else f"{p.name}={value}")
+    return ", ".join(parts)

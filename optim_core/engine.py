@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+import numba
 import numpy as np
 
 from optim_core import _kernel, schedules
@@ -24,7 +25,8 @@ MAX_BATCH = 100_000
 # Recording the optimizer state costs N_SLOTS extra vectors per point.
 MAX_POINTS = 20_000_000
 MAX_STATE_POINTS = 2_000_000
-DEFAULT_FD_STEP = 1e-4  # Deep Learning from Scratch's numerical_gradient uses h = 1e-4
+DEFAULT_FD_STEP = 1e-4
+PARALLEL_MIN_BATCH = 256  # Deep Learning from Scratch's numerical_gradient uses h = 1e-4
 
 STEPS = Param("steps", 100, "Number of updates.", kind="int", low=0, high=MAX_STEPS)
 NOISE = Param(
@@ -392,13 +394,20 @@ def _run_first_order(
     value_fn, value_grad_fn = surf.kernels
     conv_index = [c.name for c in opt.conventions].index(convention)
     kernel_id = _kernel.KERNEL_IDS[opt.name]
-    _kernel.run_first_order(
-        kernel_id, conv_index, _kernel.step_callback(kernel_id), value_fn, value_grad_fn, starts, table,
-        _kernel.power_table(table, steps), lr_rows, plateau_arr, noise_draws,
-        np.broadcast_to(np.asarray(noise, float), (batch,)).copy(), noise_mode == "relative",
-        fd_step if gradient == "numerical" else 0.0, surf.escape_radius, len(opt.state), path,
-        loss, lr_used, state, diverged,
-    )  # fmt: skip
+    # Rows run in parallel only for big batches: waking a second thread costs more than a
+    # small run, and milliseconds when the machine is busy.  (Thread count is per caller.)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(threads if batch >= PARALLEL_MIN_BATCH else 1)
+    try:
+        _kernel.run_first_order(
+            kernel_id, conv_index, _kernel.step_callback(kernel_id), value_fn, value_grad_fn, starts, table,
+            _kernel.power_table(table, steps), lr_rows, plateau_arr, noise_draws,
+            np.broadcast_to(np.asarray(noise, float), (batch,)).copy(), noise_mode == "relative",
+            fd_step if gradient == "numerical" else 0.0, surf.escape_radius, len(opt.state), path,
+            loss, lr_used, state, diverged,
+        )  # fmt: skip
+    finally:
+        numba.set_num_threads(threads)
     path, loss, lr_used = (a.swapaxes(0, 1) for a in (path, loss, lr_used if plateau else lr_rows))
     recorded = (
         {slot.name: state[:, :, k, :].swapaxes(0, 1) for k, slot in enumerate(opt.state)}

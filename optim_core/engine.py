@@ -8,6 +8,7 @@ or infinity reaches the caller.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -394,20 +395,14 @@ def _run_first_order(
     value_fn, value_grad_fn = surf.kernels
     conv_index = [c.name for c in opt.conventions].index(convention)
     kernel_id = _kernel.KERNEL_IDS[opt.name]
-    # Rows run in parallel only for big batches: waking a second thread costs more than a
-    # small run, and milliseconds when the machine is busy.  (Thread count is per caller.)
-    threads = numba.get_num_threads()
-    numba.set_num_threads(threads if batch >= PARALLEL_MIN_BATCH else 1)
-    try:
-        _kernel.run_first_order(
+    with _KERNEL_LOCK:
+        _call_kernel(batch, lambda: _kernel.run_first_order(
             kernel_id, conv_index, _kernel.step_callback(kernel_id), value_fn, value_grad_fn, starts, table,
             _kernel.power_table(table, steps), lr_rows, plateau_arr, noise_draws,
             np.broadcast_to(np.asarray(noise, float), (batch,)).copy(), noise_mode == "relative",
             fd_step if gradient == "numerical" else 0.0, surf.escape_radius, len(opt.state), path,
             loss, lr_used, state, diverged,
-        )  # fmt: skip
-    finally:
-        numba.set_num_threads(threads)
+        ))  # fmt: skip
     path, loss, lr_used = (a.swapaxes(0, 1) for a in (path, loss, lr_used if plateau else lr_rows))
     recorded = (
         {slot.name: state[:, :, k, :].swapaxes(0, 1) for k, slot in enumerate(opt.state)}
@@ -417,6 +412,22 @@ def _run_first_order(
     numerical = gradient == "numerical"
     evals = {"grad": 0 if numerical else 1, "func": 4 if numerical else 0, "hess": 0}
     return finish(path, loss, lr_used, recorded, diverged, evals=evals, common=common)
+
+
+# Numba's default threading layer (workqueue) must not be entered from two threads at
+# once, and Streamlit runs every session in its own thread: kernel calls take turns.
+_KERNEL_LOCK = threading.Lock()
+
+
+def _call_kernel(batch: int, kernel: Callable[[], None]) -> None:
+    """Run the compiled loop, in parallel only for big batches: waking a second thread
+    costs more than a small run, and milliseconds when the machine is busy."""
+    threads = numba.get_num_threads()
+    numba.set_num_threads(threads if batch >= PARALLEL_MIN_BATCH else 1)
+    try:
+        kernel()
+    finally:
+        numba.set_num_threads(threads)
 
 
 def finish(path, loss, lr, state, diverged, *, evals, common) -> Trajectory:

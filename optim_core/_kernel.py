@@ -328,24 +328,25 @@ def run_first_order(
                 continue
             theta[0] = path[b, t - 1, 0]
             theta[1] = path[b, t - 1, 1]
+            # Where the gradient is taken: θ, or the look-ahead point θ + μv (NAG).
+            px, py = theta[0], theta[1]
+            if opt == NESTEROV and conv == 1:
+                px += h[H_MOMENTUM] * w[1, 0]
+                py += h[H_MOMENTUM] * w[1, 1]
             if reuse:
                 g[0] = exact[0]
                 g[1] = exact[1]
-            elif opt == NESTEROV and conv == 1:  # look-ahead point θ + μv
-                mu = h[H_MOMENTUM]
-                _probe_gradient(value_fn, value_grad_fn, theta[0] + mu * w[1, 0],
-                                theta[1] + mu * w[1, 1], fd_step, g, g_ptr)  # fmt: skip
             else:
-                _probe_gradient(value_fn, value_grad_fn, theta[0], theta[1], fd_step, g, g_ptr)
+                _probe_gradient(value_fn, value_grad_fn, px, py, fd_step, g, g_ptr)
             if noise.shape[0] > 0:
                 scale = noise_sigma[b]
                 if noise_relative:
                     scale *= math.sqrt(g[0] * g[0] + g[1] * g[1])
                 g[0] += scale * noise[b, t - 1, 0]
                 g[1] += scale * noise[b, t - 1, 1]
-            if opt != ADAMW and h[H_WD] != 0.0:
-                g[0] = g[0] + theta[0] * h[H_WD]
-                g[1] = g[1] + theta[1] * h[H_WD]
+            if opt != ADAMW and h[H_WD] != 0.0:  # L2: the gradient of λ‖θ‖²/2 at that point
+                g[0] = g[0] + px * h[H_WD]
+                g[1] = g[1] + py * h[H_WD]
             w[0, 0] = g[0]
             w[0, 1] = g[1]
             for k in range(4):

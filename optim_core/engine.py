@@ -329,6 +329,11 @@ def run(
             _noise(steps, batch, seed, noisy), noise, noise_mode, gradient, fd_step,
             record_state, common,
         )  # fmt: skip
+    if plateau and opt.family != "first_order":
+        raise ParameterError(
+            "schedule", "plateau",
+            f"a step schedule for {opt.name} (reduce-on-plateau is for first-order optimizers)",
+        )  # fmt: skip
     if schedule is not None and opt.family == "lbfgs":
         raise ParameterError("schedule", schedule, "None for lbfgs (its line search sets the step)")
     if noisy and opt.family == "lbfgs":

@@ -257,7 +257,7 @@ def step_callback(kernel_id: int):
             carray(p, 4), lr, t, carray(theta, 2), carray(new, 2), carray(aux, 1),
         )  # fmt: skip
 
-    return cfunc(STEP_SIGNATURE)(step)
+    return cfunc(STEP_SIGNATURE, error_model="numpy")(step)
 
 
 @njit(cache=True, inline="always")
@@ -401,3 +401,156 @@ def run_first_order(
                         multiplier = reduced / base
                     cooldown = int(plateau[P_COOLDOWN])
                     bad = 0
+
+
+# --- large batches: one callback call per step for all rows ---------------------------------
+# batch_step(opt, conv, record, n, t, n_steps, power_rows, lr, w, g, h, p, theta, new, aux,
+# active): the update of every active row at step t; lr (n,), active (n,) as 1.0/0.0, the
+# rest as in STEP_SIGNATURE with a leading row axis.  The row loop runs inside the
+# callback, where each update is inlined and the rows' dependency chains overlap.
+BATCH_STEP_SIGNATURE = types.void(
+    types.int64, types.int64, types.boolean, types.int64, types.int64, types.int64, types.int64,
+    _PTR, _PTR, _PTR, _PTR, _PTR, _PTR, _PTR, _PTR, _PTR,
+)  # fmt: skip
+
+
+@functools.cache
+def batch_step_callback(kernel_id: int, conv: int, record: bool):
+    """The C callback stepping all rows of a batch once, specialised to one optimizer,
+    convention and recording mode so its row loop is branch-free (compiled on first use)."""
+    update = _UPDATES[kernel_id]
+
+    def step(opt, _conv, _record, n, t, n_steps, power_rows, lr, w, g, h, p, theta, new, aux,
+             active):  # fmt: skip
+        works, grads = carray(w, (n, N_SLOTS, 2)), carray(g, (n, 2))
+        hypers, powers = carray(h, (n, len(HYPER_COLUMNS))), carray(p, (power_rows, n_steps, 4))
+        thetas, news, auxes = carray(theta, (n, 2)), carray(new, (n, 2)), carray(aux, (n, 1))
+        rates, alive = carray(lr, n), carray(active, n)
+        for b in range(n):
+            if alive[b] > 0.0:
+                update(
+                    kernel_id, conv, record, works[b], grads[b], hypers[b],
+                    powers[min(b, power_rows - 1), t - 1], rates[b], t, thetas[b], news[b],
+                    auxes[b],
+                )  # fmt: skip
+
+    return cfunc(BATCH_STEP_SIGNATURE, error_model="numpy")(step)
+
+
+@njit(cache=True, parallel=True)
+def run_first_order_batch(
+    opt, conv, batch_step_fn, value_grad_batch_fn, start, hyper, powers, lr_table, plateau,
+    noise, noise_sigma, noise_relative, escape_radius, n_slots, path, loss, lr_used, state,
+    diverged_at, n_chunks,
+):  # fmt: skip
+    """`run_first_order` for large batches, time outer: per step, one gradient call and one
+    update call for a whole chunk of rows (`n_chunks` chunks, one per thread).  Exact gradients at θ
+    only (no look-ahead, no numerical gradient), which is what makes the gradient at θ_t
+    reusable from the loss evaluation.
+
+    Time-major shapes: path (T+1, B, 2); loss (T+1, B); lr_used (T, B) under plateau, else
+    (1, 1); state (T+1, B, N_SLOTS, 2) or (1, 1, N_SLOTS, 2); noise (B, T, 2) or empty;
+    the rest as in `run_first_order`.
+    """
+    batch, n_steps = start.shape[0], lr_table.shape[1]
+    record = state.shape[0] == n_steps + 1
+    adapt_lr = plateau[P_ENABLED] > 0.0
+    shared_powers = powers.shape[0] == 1
+    work = np.zeros((batch, N_SLOTS, 2))
+    aux = np.zeros((batch, 1))
+    g = np.zeros((batch, 2))
+    exact = np.zeros((batch, 2))
+    active = np.ones(batch)
+    rates = np.empty(batch)
+    best = np.full(batch, np.inf)
+    bad = np.zeros(batch, dtype=np.int64)
+    cooldown = np.zeros(batch, dtype=np.int64)
+    multiplier = np.ones(batch)
+    for chunk in prange(n_chunks):
+        lo = np.int64(chunk) * batch // n_chunks
+        hi = (np.int64(chunk) + 1) * batch // n_chunks
+        n = hi - lo
+        chunk_powers = powers if shared_powers else powers[lo:hi]
+        path[0, lo:hi] = start[lo:hi]
+        value_grad_batch_fn(path[0, lo:hi].ctypes, n, loss[0, lo:hi].ctypes, exact[lo:hi].ctypes)
+        for b in range(lo, hi):
+            if opt == ADAGRAD:
+                work[b, 1, 0] = hyper[b, H_INIT_ACC]
+                work[b, 1, 1] = hyper[b, H_INIT_ACC]
+            if record:
+                state[0, b] = work[b]
+            if not (math.isfinite(loss[0, b]) and math.isfinite(exact[b, 0])
+                    and math.isfinite(exact[b, 1])):  # fmt: skip
+                active[b] = 0.0
+                diverged_at[b] = 0
+        for t in range(1, n_steps + 1):
+            for b in range(lo, hi):
+                rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+                if adapt_lr:
+                    lr_used[t - 1, b] = rates[b]
+                if active[b] == 0.0:
+                    continue
+                g[b, 0] = exact[b, 0]
+                g[b, 1] = exact[b, 1]
+                if noise.shape[0] > 0:
+                    scale = noise_sigma[b]
+                    if noise_relative:
+                        scale *= math.sqrt(g[b, 0] * g[b, 0] + g[b, 1] * g[b, 1])
+                    g[b, 0] += scale * noise[b, t - 1, 0]
+                    g[b, 1] += scale * noise[b, t - 1, 1]
+                if opt != ADAMW and hyper[b, H_WD] != 0.0:
+                    g[b, 0] = g[b, 0] + path[t - 1, b, 0] * hyper[b, H_WD]
+                    g[b, 1] = g[b, 1] + path[t - 1, b, 1] * hyper[b, H_WD]
+                work[b, 0, 0] = g[b, 0]
+                work[b, 0, 1] = g[b, 1]
+            batch_step_fn(
+                opt, conv, record, n, t, n_steps, chunk_powers.shape[0], rates[lo:hi].ctypes,
+                work[lo:hi].ctypes, g[lo:hi].ctypes, hyper[lo:hi].ctypes, chunk_powers.ctypes,
+                path[t - 1, lo:hi].ctypes, path[t, lo:hi].ctypes, aux[lo:hi].ctypes,
+                active[lo:hi].ctypes,
+            )  # fmt: skip
+            for b in range(lo, hi):  # rows frozen earlier keep their last point
+                if active[b] == 0.0:
+                    path[t, b, 0] = path[t - 1, b, 0]
+                    path[t, b, 1] = path[t - 1, b, 1]
+            value_grad_batch_fn(
+                path[t, lo:hi].ctypes, n, loss[t, lo:hi].ctypes, exact[lo:hi].ctypes
+            )
+            for b in range(lo, hi):
+                nx, ny = path[t, b, 0], path[t, b, 1]
+                if active[b] == 0.0 or not (
+                    math.isfinite(loss[t, b]) and math.isfinite(exact[b, 0])
+                    and math.isfinite(exact[b, 1]) and abs(nx) <= escape_radius
+                    and abs(ny) <= escape_radius
+                ):  # fmt: skip
+                    if active[b] > 0.0:
+                        active[b] = 0.0
+                        diverged_at[b] = t
+                    path[t, b, 0] = path[t - 1, b, 0]
+                    path[t, b, 1] = path[t - 1, b, 1]
+                    loss[t, b] = loss[t - 1, b]
+                    if record:
+                        state[t, b] = state[t - 1, b]
+                    continue
+                work[b, n_slots - 1, 0] = nx - path[t - 1, b, 0]
+                work[b, n_slots - 1, 1] = ny - path[t - 1, b, 1]
+                if record:
+                    state[t, b] = work[b]
+                if adapt_lr:
+                    # torch.optim.lr_scheduler.ReduceLROnPlateau, mode="min", rel threshold
+                    value = loss[t, b]
+                    if value < best[b] * (1.0 - plateau[P_THRESHOLD]):
+                        best[b] = value
+                        bad[b] = 0
+                    else:
+                        bad[b] += 1
+                    if cooldown[b] > 0:
+                        cooldown[b] -= 1
+                        bad[b] = 0
+                    if bad[b] > plateau[P_PATIENCE]:
+                        base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
+                        reduced = max(rates[b] * plateau[P_FACTOR], plateau[P_MIN_LR])
+                        if base > 0.0 and rates[b] - reduced > 1e-8:  # torch: never raise it
+                            multiplier[b] = reduced / base
+                        cooldown[b] = int(plateau[P_COOLDOWN])
+                        bad[b] = 0

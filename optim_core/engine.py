@@ -27,7 +27,9 @@ MAX_BATCH = 100_000
 MAX_POINTS = 20_000_000
 MAX_STATE_POINTS = 2_000_000
 DEFAULT_FD_STEP = 1e-4
-PARALLEL_MIN_BATCH = 256  # Deep Learning from Scratch's numerical_gradient uses h = 1e-4
+PARALLEL_MIN_BATCH = 256
+# From this many rows, one callback call per step for the whole batch beats one per row.
+BATCH_KERNEL_MIN = 256  # Deep Learning from Scratch's numerical_gradient uses h = 1e-4
 
 STEPS = Param("steps", 100, "Number of updates.", kind="int", low=0, high=MAX_STEPS)
 NOISE = Param(
@@ -387,32 +389,47 @@ def _run_first_order(
     if plateau:
         plateau_arr[:] = (1.0, plateau["factor"], plateau["patience"], plateau["threshold"],
                           plateau["cooldown"], plateau["min_lr"])  # fmt: skip
-    # The kernel writes row-major (B, T+1, ...) arrays; callers see (T+1, B, ...) views.
-    path = np.empty((batch, steps + 1, 2))
-    loss = np.empty((batch, steps + 1))
     lr_rows = np.ascontiguousarray(lr_table.T)
-    # Only reduce-on-plateau changes the rates inside the run; otherwise they are lr_rows.
-    lr_used = np.empty((batch, steps) if plateau else (1, 1))
-    state = np.zeros(
-        (batch, steps + 1, _kernel.N_SLOTS, 2) if record_state else (1, 1, _kernel.N_SLOTS, 2)
-    )
-    diverged = np.full(batch, -1, dtype=np.int64)
-    value_fn, value_grad_fn = surf.kernels
+    noise_sigma = np.broadcast_to(np.asarray(noise, float), (batch,)).copy()
     conv_index = [c.name for c in opt.conventions].index(convention)
     kernel_id = _kernel.KERNEL_IDS[opt.name]
+    powers = _kernel.power_table(table, steps)
+    diverged = np.full(batch, -1, dtype=np.int64)
+    # Large batches with exact gradients at θ step all rows at once (time-major arrays);
+    # everything else goes row by row (row-major arrays, seen through transposed views).
+    lookahead = opt.name == "nesterov" and convention == "lookahead"
+    whole_batch = batch >= BATCH_KERNEL_MIN and gradient == "analytic" and not lookahead
+    rows_first = not whole_batch
+    path = np.empty((batch, steps + 1, 2) if rows_first else (steps + 1, batch, 2))
+    loss = np.empty((batch, steps + 1) if rows_first else (steps + 1, batch))
+    # Only reduce-on-plateau changes the rates inside the run; otherwise they are lr_rows.
+    lr_used = np.empty(((batch, steps) if rows_first else (steps, batch)) if plateau else (1, 1))
+    state_shape = (batch, steps + 1) if rows_first else (steps + 1, batch)
+    state = np.zeros(
+        (*state_shape, _kernel.N_SLOTS, 2) if record_state else (1, 1, _kernel.N_SLOTS, 2)
+    )
     with _KERNEL_LOCK:
-        _call_kernel(batch, lambda: _kernel.run_first_order(
-            kernel_id, conv_index, _kernel.step_callback(kernel_id), value_fn, value_grad_fn, starts, table,
-            _kernel.power_table(table, steps), lr_rows, plateau_arr, noise_draws,
-            np.broadcast_to(np.asarray(noise, float), (batch,)).copy(), noise_mode == "relative",
-            fd_step if gradient == "numerical" else 0.0, surf.escape_radius, len(opt.state), path,
-            loss, lr_used, state, diverged,
-        ))  # fmt: skip
-    path, loss, lr_used = (a.swapaxes(0, 1) for a in (path, loss, lr_used if plateau else lr_rows))
+        if whole_batch:
+            _kernel.run_first_order_batch(
+                kernel_id, conv_index, _kernel.batch_step_callback(kernel_id, conv_index, bool(record_state)), surf.batch_kernel,
+                starts, table, powers, lr_rows, plateau_arr, noise_draws, noise_sigma,
+                noise_mode == "relative", surf.escape_radius, len(opt.state), path, loss,
+                lr_used, state, diverged, min(numba.get_num_threads(), batch),
+            )  # fmt: skip
+        else:
+            value_fn, value_grad_fn = surf.kernels
+            _call_kernel(batch, lambda: _kernel.run_first_order(
+                kernel_id, conv_index, _kernel.step_callback(kernel_id), value_fn, value_grad_fn,
+                starts, table, powers, lr_rows, plateau_arr, noise_draws, noise_sigma,
+                noise_mode == "relative", fd_step if gradient == "numerical" else 0.0,
+                surf.escape_radius, len(opt.state), path, loss, lr_used, state, diverged,
+            ))  # fmt: skip
+    if rows_first:
+        path, loss, lr_used, state = (a.swapaxes(0, 1) for a in (path, loss, lr_used, state))
+    if not plateau:
+        lr_used = lr_rows.T
     recorded = (
-        {slot.name: state[:, :, k, :].swapaxes(0, 1) for k, slot in enumerate(opt.state)}
-        if record_state
-        else {}
+        {slot.name: state[:, :, k, :] for k, slot in enumerate(opt.state)} if record_state else {}
     )
     numerical = gradient == "numerical"
     evals = {"grad": 0 if numerical else 1, "func": 4 if numerical else 0, "hess": 0}

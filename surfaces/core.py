@@ -159,6 +159,13 @@ class Surface:
         f, fx, fy = self._derivatives[:3]
         return compile_callbacks(f, fx, fy)
 
+    @cached_property
+    def batch_kernel(self):
+        """A Numba C callback evaluating f and ∇f at a whole batch of points per call."""
+        from surfaces._codegen import compile_batch_callback
+
+        return compile_batch_callback(*self._derivatives[:3])
+
     # --- stationary points --------------------------------------------------------------------
     @cached_property
     def critical_points(self) -> tuple[CriticalPoint, ...]:

@@ -1,0 +1,66 @@
+"""The engine's two compiled paths must agree exactly (torch's test_foreach_matches_forloop).
+
+Large batches with exact gradients step all rows at once (`run_first_order_batch`);
+single runs, small batches, look-ahead and numerical gradients go row by row.
+"""
+
+import numpy as np
+import pytest
+
+import optim_core
+from optim_core import engine
+
+FIRST_ORDER = [
+    (name, convention.name)
+    for name in optim_core.names()
+    if optim_core.spec(name).family == "first_order"
+    for convention in optim_core.spec(name).conventions
+]
+BIG = engine.BATCH_KERNEL_MIN + 44
+CHECKED_ROWS = (0, 101, BIG - 1)
+
+
+@pytest.mark.parametrize(("name", "convention"), FIRST_ORDER)
+def test_whole_batch_path_equals_single_runs_state_included(name, convention):
+    rng = np.random.default_rng(7)
+    starts = rng.uniform(-2.0, 2.0, (BIG, 2))
+    lr = rng.uniform(1e-4, 3e-3, BIG)
+    seeds = np.arange(BIG)
+    batch = optim_core.run(name, "rosenbrock", start=starts, steps=30, convention=convention,
+                           lr=lr, noise=0.5, seed=seeds, weight_decay=0.01)  # fmt: skip
+    for row in CHECKED_ROWS:
+        single = optim_core.run(name, "rosenbrock", start=starts[row], steps=30,
+                                convention=convention, lr=lr[row], noise=0.5, seed=int(seeds[row]),
+                                weight_decay=0.01)  # fmt: skip
+        np.testing.assert_array_equal(batch.path[:, row], single.path)
+        np.testing.assert_array_equal(batch.loss[:, row], single.loss)
+        for key, values in single.state.items():
+            np.testing.assert_array_equal(batch.state[key][:, row], values, err_msg=key)
+        assert batch.diverged_at[row] == (-1 if single.diverged_at is None else single.diverged_at)
+
+
+def test_whole_batch_path_freezes_diverging_rows_like_single_runs():
+    starts = np.tile([[-1.5, 2.0]], (BIG, 1))
+    lr = np.linspace(1e-4, 0.05, BIG)  # the larger rates blow up on Rosenbrock's walls
+    batch = optim_core.run("sgd", "rosenbrock", start=starts, steps=50, lr=lr)
+    diverged = np.flatnonzero(batch.diverged_at >= 0)
+    assert 0 < diverged.size < BIG, "the sweep must contain both outcomes"
+    for row in (diverged[0], diverged[-1], 0):
+        single = optim_core.run("sgd", "rosenbrock", start=starts[row], steps=50, lr=lr[row])
+        np.testing.assert_array_equal(batch.path[:, row], single.path)
+        assert batch.diverged_at[row] == (-1 if single.diverged_at is None else single.diverged_at)
+    assert np.all(np.isfinite(batch.path)) and np.all(np.isfinite(batch.loss))
+
+
+def test_whole_batch_path_applies_reduce_on_plateau_per_row():
+    starts = np.random.default_rng(3).uniform(-1.0, 1.0, (BIG, 2))
+    schedule = {"name": "plateau", "factor": 0.5, "patience": 2}
+    # lr = 1 on x² + y² flips the sign of θ every step without progress: a plateau.
+    flat = {"a": 1.0, "b": 1.0}
+    batch = optim_core.run("sgd", "bowl", start=starts, steps=25, lr=1.0, schedule=schedule,
+                           surface_params=flat)  # fmt: skip
+    single = optim_core.run("sgd", "bowl", start=starts[5], steps=25, lr=1.0, schedule=schedule,
+                            surface_params=flat)  # fmt: skip
+    assert single.lr.min() < 1.0, "vacuous: the plateau rule never fired"
+    np.testing.assert_array_equal(batch.lr[:, 5], single.lr)
+    np.testing.assert_array_equal(batch.path[:, 5], single.path)

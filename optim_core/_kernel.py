@@ -68,11 +68,26 @@ def power_table(hyper: np.ndarray, n_steps: int) -> np.ndarray:
     rows = hyper[:1] if np.all(hyper[:, columns] == hyper[:1, columns]) else hyper
     t = np.arange(1, n_steps + 1, dtype=np.float64)[None, :]
     table = np.empty((rows.shape[0], n_steps, 4))
+    with np.errstate(under="ignore"):  # 0.9**7000 underflowing to 0 is the right answer
+        _fill_powers(table, rows, t)
+    return table
+
+
+def _fill_powers(table: np.ndarray, rows: np.ndarray, t: np.ndarray) -> None:
     table[..., POW_B1] = np.power(rows[:, H_BETA1, None], t)
     table[..., POW_B2] = np.power(rows[:, H_BETA2, None], t)
     table[..., POW_MU] = np.power(0.96, t * rows[:, H_PSI, None])
     table[..., POW_MU_NEXT] = np.power(0.96, (t + 1.0) * rows[:, H_PSI, None])
-    return table
+
+
+@njit(cache=True, inline="always")
+def _state_is_finite(w, n_slots):
+    # A squared gradient can overflow while the step stays finite (m/√inf = 0): that run
+    # has left the representable range too, and must not report infinite state.
+    for k in range(n_slots):  # noqa: SIM110 - Numba compiles loops, not all(generator)
+        if not (math.isfinite(w[k, 0]) and math.isfinite(w[k, 1])):
+            return False
+    return True
 
 
 @njit(cache=True, inline="always")
@@ -369,6 +384,7 @@ def run_first_order(
             alive = (
                 math.isfinite(value) and math.isfinite(exact[0]) and math.isfinite(exact[1])
                 and abs(new[0]) <= escape_radius and abs(new[1]) <= escape_radius
+                and _state_is_finite(w, n_slots)
             )  # fmt: skip
             if not alive:
                 diverged_at[b] = t
@@ -521,7 +537,7 @@ def run_first_order_batch(
                 if active[b] == 0.0 or not (
                     math.isfinite(loss[t, b]) and math.isfinite(exact[b, 0])
                     and math.isfinite(exact[b, 1]) and abs(nx) <= escape_radius
-                    and abs(ny) <= escape_radius
+                    and abs(ny) <= escape_radius and _state_is_finite(work[b], n_slots)
                 ):  # fmt: skip
                     if active[b] > 0.0:
                         active[b] = 0.0

@@ -190,6 +190,9 @@ def _hyperparameters(
     opt: OptimizerSpec, convention: str, given: dict[str, Any]
 ) -> dict[str, float | np.ndarray]:
     if "betas" in given:
+        if "beta1" not in {p.name for p in opt.params}:
+            allowed = "one of " + ", ".join(p.name for p in opt.params)
+            raise ParameterError("hyperparameter", "betas", allowed, opt.name)
         betas = given.pop("betas")
         try:
             beta1, beta2 = betas
@@ -316,6 +319,7 @@ def run(
             f"False for more than {MAX_STATE_POINTS} points (steps × batch)",
         )
     starts = np.ascontiguousarray(np.broadcast_to(start_arr, (batch, 2)), dtype=np.float64)
+    _check_start_on_surface(starts, surf)
     noisy = bool(np.any(np.asarray(noise) > 0))
     lr = hyper.get("lr", 1.0)
     lr_table, schedule_config, plateau = _learning_rates(schedule, lr, steps, batch)
@@ -354,7 +358,10 @@ def run(
 
 def _validate_seed(seed: Any) -> int | np.ndarray:
     if isinstance(seed, (list, tuple, np.ndarray)):
-        arr = np.asarray(seed)
+        try:
+            arr = np.asarray(seed)
+        except (TypeError, ValueError):
+            raise ParameterError("seed", seed, "an integer >= 0 or a (B,) array of them") from None
         if (
             arr.ndim != 1
             or arr.size == 0
@@ -364,6 +371,19 @@ def _validate_seed(seed: Any) -> int | np.ndarray:
             raise ParameterError("seed", seed, "an integer >= 0 or a (B,) array of them")
         return arr.astype(np.int64)
     return SEED.validate(seed, owner="run")
+
+
+def _check_start_on_surface(starts: np.ndarray, surf: Any) -> None:
+    """A start must lie inside the escape radius where f and ∇f are finite."""
+    radius = surf.escape_radius
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(surf.value(starts)) & np.all(np.isfinite(surf.grad(starts)), -1)
+    inside = np.all(np.abs(starts) <= radius, -1)
+    if not np.all(finite & inside):
+        bad = starts[np.flatnonzero(~(finite & inside))[0]].tolist()
+        raise ParameterError(
+            "start", bad, f"a point with |x|, |y| <= {radius:g} where f and its gradient are finite"
+        )
 
 
 def _validate_start(start: Any) -> np.ndarray:

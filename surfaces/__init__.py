@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
+
 from optim_core.params import ParameterError
 from surfaces.catalog import SURFACES
 from surfaces.core import CriticalPoint, Surface, SurfaceDef, bind
@@ -42,7 +44,10 @@ def get(name: str | Surface, **params: float) -> Surface:
         if params:
             return bind(name.definition, {**name.param_values, **params})
         return name
-    return _get_cached(name, tuple(sorted(params.items())))
+    for key, value in params.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ParameterError(key, value, "a single number", str(name))
+    return _get_cached(name, tuple(sorted((k, float(v)) for k, v in params.items())))
 
 
 @lru_cache(maxsize=64)

@@ -26,9 +26,21 @@ VALUE_GRAD_SIGNATURE = types.float64(types.float64, types.float64, _PTR)
 VALUE_GRAD_BATCH_SIGNATURE = types.void(_PTR, types.int64, _PTR, _PTR)
 
 
+class _FloatPrinter(PythonCodePrinter):
+    """Numbers as float64 literals: an integer-valued constant beyond int64 (b = 1e19)
+    must not become an integer literal that the compiled code cannot hold."""
+
+    def _print_Float(self, expr: sympy.Float) -> str:
+        return repr(float(expr))
+
+    def _print_Integer(self, expr: sympy.Integer) -> str:
+        value = int(expr)
+        return str(value) if abs(value) < 2**53 else repr(float(value))
+
+
 def _source(name: str, args: str, exprs: list[sympy.Expr], body: str) -> str:
     temps, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("_c"))
-    printer = PythonCodePrinter({"fully_qualified_modules": True, "standard": "python3"})
+    printer = _FloatPrinter({"fully_qualified_modules": True, "standard": "python3"})
     lines = [f"def {name}({args}):"]
     lines += [f"    {printer.doprint(sym)} = {printer.doprint(e)}" for sym, e in temps]
     results = [f"float({printer.doprint(e)})" for e in reduced]
@@ -59,7 +71,7 @@ def compile_callbacks(f: sympy.Expr, fx: sympy.Expr, fy: sympy.Expr):
 def compile_batch_callback(f: sympy.Expr, fx: sympy.Expr, fy: sympy.Expr):
     """Compile `value_grad_batch(xy, n, f, g)` as a Numba cfunc (large batches only)."""
     namespace: dict = {"math": math}
-    exec(_source("point", "x, y", [f, fx, fy], "return {0}, {1}, {2}"), namespace)  # noqa: S102
+    exec(_source("point", "x, y", [f, fx, fy], "return {0}, {1}, {2}"), namespace)
     point = njit(inline="always", error_model="numpy")(namespace["point"])
 
     def value_grad_batch(xy, n, values, grads):

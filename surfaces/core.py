@@ -220,6 +220,14 @@ class Surface:
         return f"Surface({self.name!r}, {self.param_values})"
 
 
+def _exact(value: float) -> sympy.Expr:
+    # Whole numbers stay exact (b = 100, not 100.0) while they fit a machine integer; beyond
+    # that the generated code could not hold them.
+    if float(value).is_integer() and abs(value) < 2**31:
+        return sympy.Integer(int(value))
+    return sympy.Float(value)
+
+
 def bind(definition: SurfaceDef, values: dict[str, float] | None = None) -> Surface:
     """Validate parameter values against the definition and bind them."""
     values = dict(values or {})

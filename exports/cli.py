@@ -1,0 +1,177 @@
+"""The command line: the app's export path, for batch work.
+
+    python -m exports preset dlfs_ch6 --format gif --out slides/
+    python -m exports settings my.json --format pdf png csv
+    python -m exports list presets
+    python -m exports list formats
+
+Bad arguments and bad settings files end with one line naming the problem and the
+allowed range, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from exports import options as opts
+from exports.core import export
+from i18n import t
+from optim_core import Experiment, presets
+from optim_core.params import Param, ParameterError
+
+USAGE_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (no usage dump) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"{self.prog}: {t('export.cli.error')}: {message}\n")
+
+
+def _param_type(param: Param):
+    """An argparse type that validates with `param` and reports its range."""
+
+    def convert(text: str):
+        try:
+            return param.validate(text)
+        except ParameterError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = param.name  # argparse names the type in some messages
+    return convert
+
+
+def _help(param: Param) -> str:
+    return t(f"export.option.{param.name}", default=param.help) + f" {param.allowed()}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m exports", description=t("export.cli.description"))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    render = _Parser(add_help=False)
+    render.add_argument(
+        "-f", "--format", nargs="+", default=["png"], choices=list(opts.FORMATS),
+        metavar="FORMAT", help=t("export.cli.format", formats=", ".join(opts.FORMATS)),
+    )  # fmt: skip
+    render.add_argument("-o", "--out", type=Path, default=Path("."), help=t("export.cli.out"))
+    render.add_argument("--name", help=t("export.cli.name"))
+    render.add_argument(
+        "--scale", type=_param_type(opts.SCALE), help=_help(opts.SCALE) + " "
+        + t("export.cli.scale_default"),
+    )  # fmt: skip
+    render.add_argument("--fps", type=_param_type(opts.FPS), default=opts.FPS.default,
+                        help=_help(opts.FPS))  # fmt: skip
+    render.add_argument("--max-frames", type=_param_type(opts.FRAMES),
+                        default=opts.FRAMES.default, help=_help(opts.FRAMES))  # fmt: skip
+    render.add_argument("--end-pause", type=_param_type(opts.END_PAUSE),
+                        default=opts.END_PAUSE.default, help=_help(opts.END_PAUSE))  # fmt: skip
+    render.add_argument("--stride", type=_param_type(opts.STRIDE),
+                        help=_help(opts.STRIDE) + " " + t("export.cli.stride_default"))  # fmt: skip
+    render.add_argument("--stamp", action=argparse.BooleanOptionalAction, default=False,
+                        help=t("export.option.stamp", default=opts.STAMP.help))  # fmt: skip
+    render.add_argument("--layout", choices=opts.LAYOUT.choices,
+                        help=t("export.cli.layout"))  # fmt: skip
+    render.add_argument("-q", "--quiet", action="store_true", help=t("export.cli.quiet"))
+
+    preset = commands.add_parser("preset", parents=[render], help=t("export.cli.preset"))
+    preset.add_argument("key", help=t("export.cli.preset_key"))
+    settings = commands.add_parser("settings", parents=[render], help=t("export.cli.settings"))
+    settings.add_argument("file", type=Path, help=t("export.cli.settings_file"))
+    listing = commands.add_parser("list", help=t("export.cli.list"))
+    listing.add_argument("what", choices=("presets", "formats"))
+    return parser
+
+
+def load_settings(path: Path) -> Experiment:
+    """An experiment from a settings file; any problem raises `ParameterError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParameterError("settings file", str(path), "an existing file") from None
+    except UnicodeDecodeError:
+        raise ParameterError("settings file", str(path), "UTF-8 JSON text") from None
+    except OSError as error:
+        allowed = f"a readable file ({error.strerror})"
+        raise ParameterError("settings file", str(path), allowed) from None
+    return Experiment.from_json(text)
+
+
+def _list(what: str) -> None:
+    if what == "presets":
+        for key in presets.names():
+            preset = presets.get(key)
+            print(f"{key:24} {preset.title}  [{preset.layout}; {preset.source}, {preset.figure}]")
+    else:
+        for name, spec in opts.FORMATS.items():
+            print(f"{name:14} *{spec.suffix:18} {t(f'export.format.{name}')}")
+
+
+def _progress_bar(fmt: str, quiet: bool):
+    """A tqdm bar for animations (frames), nothing for the other formats."""
+    if quiet or opts.get_format(fmt).kind != "animation":
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(desc=fmt.upper(), unit=t("export.cli.frames"), leave=False, file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    return bar, progress
+
+
+def run(args: argparse.Namespace) -> list[Path]:
+    """Export every requested format; returns the files written."""
+    if args.command == "preset":
+        preset = presets.get(args.key)
+        experiment, stem, layout = preset.experiment, args.name or preset.key, preset.layout
+    else:
+        experiment = load_settings(args.file)
+        stem = args.name or args.file.name.removesuffix(".json").removesuffix(".settings")
+        layout = "overlay"
+    options = opts.ExportOptions(
+        scale=args.scale, fps=args.fps, max_frames=args.max_frames, end_pause=args.end_pause,
+        filmstrip_stride=args.stride, stamp=args.stamp, layout=args.layout or layout,
+    ).validated()  # fmt: skip
+    trajectories = experiment.run()
+    args.out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in dict.fromkeys(args.format):
+        bar, progress = _progress_bar(fmt, args.quiet)
+        try:
+            result = export(
+                experiment, fmt, options, trajectories=trajectories, stem=stem,
+                progress=progress,
+            )  # fmt: skip
+        finally:
+            if bar is not None:
+                bar.close()
+        path = args.out / result.filename
+        path.write_bytes(result.data)
+        written.append(path)
+        print(path)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        _list(args.what)
+        return 0
+    try:
+        run(args)
+    except ParameterError as error:
+        parser.exit(USAGE_ERROR, f"{parser.prog}: {t('export.cli.error')}: {error}\n")
+    except OSError as error:
+        where = error.filename or args.out
+        parser.exit(USAGE_ERROR, f"{parser.prog}: {t('export.cli.error')}: {where}: "
+                                 f"{error.strerror}\n")  # fmt: skip
+    return 0

@@ -1,0 +1,143 @@
+"""End-to-end checks in real Chromium against a running app (see `harness`)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.browser import harness
+
+PAGES = ["", "Explore", "Compare", "Schedules"]
+MAIN_PLOT = '[data-testid="stMain"] .js-plotly-plot'
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(MAIN_PLOT, timeout=60_000)
+    page.wait_for_load_state("networkidle")
+
+
+def exception_boxes(page) -> int:
+    return page.locator('[data-testid="stException"]').count()
+
+
+SIGNATURE_JS = """() => { const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+                           return gd ? JSON.stringify(gd.data.map(t => [t.x, t.y])) : null; }"""
+
+
+def path_signature(page) -> str:
+    """The trajectories the first chart draws: changes when the chart is redrawn with new
+    data, not when Plotly merely repaints."""
+    return page.evaluate(SIGNATURE_JS)
+
+
+def wait_for_redraw(page, before: str) -> None:
+    page.wait_for_function(f"(before) => ({SIGNATURE_JS})() !== before", arg=before,
+                           timeout=30_000)  # fmt: skip
+
+
+def sidebar_slider(page, label: str):
+    """The range input of the sidebar slider whose label starts with `label`."""
+    return page.locator(f'[data-testid="stSidebar"] input[type="range"][aria-label^="{label}"]')
+
+
+def test_deep_link_works_on_the_first_request_after_server_start(browser):
+    # A server of its own, so the deep link really is its first request.
+    with harness.streamlit_server() as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        open_page(page, f"{url}/Compare?surface=rosenbrock&steps=40")
+        assert page.get_by_role("heading", name=re.compile("Compare")).count() >= 1
+        # Rosenbrock's view box, not the default bowl's: the link's settings were applied.
+        y_range = page.evaluate(
+            """() => document.querySelector('[data-testid="stMain"] .js-plotly-plot')
+                             ._fullLayout.yaxis.range"""
+        )
+        assert y_range == pytest.approx([-1.0, 3.0], abs=0.2)
+        # The shared sidebar (page links) is there: the app ran in one navigation model.
+        assert page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').count() >= 4
+        assert exception_boxes(page) == 0
+        page.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_shows_a_chart_and_no_exception(page, app_url, path):
+    open_page(page, f"{app_url}/{path}")
+    assert exception_boxes(page) == 0
+    assert page.js_errors == []
+
+
+def test_slider_change_redraws_the_chart_and_lands_in_the_url(page, app_url):
+    open_page(page, f"{app_url}/Compare")
+    before = path_signature(page)
+    slider = sidebar_slider(page, "noise")
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    wait_for_redraw(page, before)
+    assert "noise" in parse_qs(urlparse(page.url).query)
+    assert exception_boxes(page) == 0
+
+
+def test_play_keeps_the_surface_visible_during_and_after_playback(page, app_url):
+    open_page(page, f"{app_url}/Compare?steps=60")
+
+    def surface_drawn() -> bool:
+        return page.evaluate(
+            """() => { const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+                       const images = gd.querySelectorAll('.imagelayer image');
+                       return images.length > 0 &&
+                              Array.from(images).every(i => i.getBBox().width > 100); }"""
+        )
+
+    def current_step() -> int:
+        return page.evaluate(
+            """() => document.querySelector('[data-testid="stMain"] .js-plotly-plot')
+                             ._fullLayout.sliders[0].active"""
+        )
+
+    assert surface_drawn()
+    page.locator(MAIN_PLOT).first.locator(".updatemenu-button").filter(has_text="Play").click()
+    page.wait_for_timeout(600)
+    during = current_step()
+    assert surface_drawn(), "the surface vanished during playback"
+    page.wait_for_timeout(600)
+    assert current_step() != during, "the animation did not advance"
+    assert surface_drawn()
+    page.wait_for_timeout(8_000)  # 60 steps play out
+    assert surface_drawn(), "the surface vanished after playback"
+    assert page.js_errors == []
+
+
+def test_a_copied_link_reopens_the_exact_settings(page, app_url, browser):
+    open_page(page, f"{app_url}/Compare")
+    before = path_signature(page)
+    field = page.get_by_role("spinbutton", name="Steps", exact=True)
+    field.fill("57")
+    field.press("Enter")
+    page.wait_for_function("() => window.location.search.includes('steps=57')", timeout=30_000)
+    wait_for_redraw(page, before)
+    link = page.url
+    signature = path_signature(page)
+    other = browser.new_page(viewport={"width": 1400, "height": 1000})
+    open_page(other, link)
+    other_field = other.get_by_role("spinbutton", name="Steps", exact=True)
+    assert other_field.input_value() == "57"
+    assert path_signature(other) == signature
+    other.close()
+
+
+def test_a_hostile_link_is_refused_politely(page, app_url):
+    hostile = (
+        "Compare?surface=%3Cscript%3Ealert(1)%3C/script%3E&steps=-5&o1_lr=nan&n=999"
+        "&o1_opt=rm%20-rf&x0=1e999"
+    )
+    open_page(page, f"{app_url}/{hostile}")
+    warning = page.locator('[data-testid="stAlert"]').first
+    text = warning.inner_text()
+    for name in ("surface", "steps"):
+        assert name in text
+    assert exception_boxes(page) == 0
+    assert page.js_errors == []
+    assert page.evaluate("() => window.__xss === undefined")

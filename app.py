@@ -1,0 +1,54 @@
+"""Home: what the playground is for, and the gallery of textbook presets (one click opens
+a preset with its exact settings on Compare, or on Explore when it has one run)."""
+
+import streamlit as st
+
+from app_ui import links, runs
+from app_ui.page import setup_page
+from i18n import t
+from optim_core import ParameterError, presets
+from viz import figures
+
+GALLERY_COLUMNS = 3
+
+page = setup_page("home")
+st.title(t("common.app_name"))
+st.markdown(t("app.home.intro"))
+cols = st.columns(3)
+cols[0].page_link(links.EXPLORE_PAGE, label=t("app.home.go_explore"), icon=":material/search:")
+cols[1].page_link(
+    links.COMPARE_PAGE, label=t("app.home.go_compare"), icon=":material/compare_arrows:"
+)
+cols[2].page_link(
+    links.SCHEDULES_PAGE, label=t("app.home.go_schedules"), icon=":material/trending_down:"
+)
+
+st.header(t("app.home.gallery"))
+st.caption(t("app.home.gallery_help"))
+columns = st.columns(GALLERY_COLUMNS)
+for i, key in enumerate(presets.names()):
+    preset = presets.get(key)
+    target = links.preset_page(preset)
+    with columns[i % GALLERY_COLUMNS].container(border=True):
+        st.markdown(f"**{t(f'preset.{key}.title', default=preset.title)}**")
+        st.caption(
+            f"{t(f'preset.{key}.source', default=preset.source)} — {t(f'preset.{key}.figure', default=preset.figure)}"
+        )
+        try:
+            trajectories = runs.run_experiment(preset.experiment)
+            st.plotly_chart(
+                figures.preview_figure(preset.experiment.surface_object(), trajectories, dark=page.dark),
+                key=f"preview_{key}", theme=None, config={"staticPlot": True},
+            )  # fmt: skip
+        except ParameterError as error:  # a preset the engine refuses still opens
+            st.error(t("app.run.error", message=str(error)))
+        st.markdown(t(f"preset.{key}.description", default=preset.description))
+        st.page_link(
+            target,
+            label=t(
+                "app.home.open_compare" if target == links.COMPARE_PAGE else "app.home.open_explore"
+            ),
+            icon=":material/play_arrow:",
+            query_params=links.preset_params(preset),
+        )
+page.finish()

@@ -1,0 +1,326 @@
+"""The shared controls: surface, start point, run settings, one block per optimizer and
+its schedule.  Every widget is generated from a registry `Param` (default, range, scale,
+help) and bound to the URL (see `app_ui.fields`); the functions return plain settings
+that the pages assemble into an `optim_core.Experiment`.
+
+URL names: ``surface``, ``<surface>_<param>``, ``x0``, ``y0``, ``steps``, ``noise``,
+``noise_mode``, ``seed``, ``gradient``, ``fd_step``; per optimizer slot i (1-based)
+``o<i>_opt``, ``o<i>_conv``, ``o<i>_label``, ``o<i>_<hyperparameter>``, ``o<i>_sched``
+and ``o<i>_sched_<schedule parameter>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+import optim_core
+import surfaces
+from app_ui import fields
+from app_ui.page import Page
+from i18n import t
+from optim_core import ParameterError, RunConfig, engine, schedules
+from optim_core.params import Param
+
+START_LIMIT = 1000.0  # |x0|, |y0| accepted from the URL (every view box is far smaller)
+UI_MAX_STEPS = 5000  # the steps input; the engine accepts more, the browser need not
+DEFAULT_LINEUP = ("sgd", "momentum", "adagrad", "adam", "rmsprop", "nesterov", "adamw", "adadelta")
+
+
+# --- titles and help, through i18n ----------------------------------------------------------
+
+
+def optimizer_title(name: str) -> str:
+    return t(f"optimizer.{name}.title", default=optim_core.spec(name).title)
+
+
+def surface_title(name: str) -> str:
+    return t(f"surface.{name}.title", default=surfaces.definition(name).title)
+
+
+def schedule_title(name: str) -> str:
+    return t(f"schedule.{name}.title", default=schedules.spec(name).title)
+
+
+def param_label(param: Param) -> str:
+    name = t(f"param.{param.name}.label", default=param.name)
+    return f"{name} ${param.symbol}$" if param.symbol else name
+
+
+# --- surface and start ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurfaceChoice:
+    name: str
+    params: dict[str, float]
+
+    def surface(self) -> surfaces.Surface:
+        return surfaces.get(self.name, **self.params)
+
+
+def _surface_changed() -> None:
+    """A new surface starts from its own default point (its view box differs)."""
+    name = st.session_state.get("surface")
+    if name in surfaces.names():
+        x, y = surfaces.definition(name).default_start
+        st.session_state["x0"], st.session_state["y0"] = float(x), float(y)
+        st.session_state.pop("k", None)
+
+
+def surface_controls(page: Page, default: str, container) -> SurfaceChoice:
+    """Surface picker, its formula and lesson, and its parameters."""
+    name = fields.choice(
+        page, "surface", t("app.ctl.surface"), surfaces.names(), default,
+        titles=surface_title, help=t("app.ctl.surface_help"), container=container,
+        on_change=_surface_changed,
+    )  # fmt: skip
+    definition = surfaces.definition(name)
+    container.latex(definition.latex)
+    params: dict[str, float] = {}
+    for param in definition.params:
+        params[param.name] = fields.param_control(
+            page, f"{name}_{param.name}", param, param.default, label=param_label(param),
+            help=t(f"surface.{name}.param.{param.name}.help", default=param.help),
+            owner=name, container=container,
+        )  # fmt: skip
+    return SurfaceChoice(name, params)
+
+
+def start_controls(page: Page, surface: surfaces.Surface, default: tuple[float, float] | None,
+                   container) -> tuple[float, float]:  # fmt: skip
+    """Start point by numbers (the contour also takes a click, see `apply_click`)."""
+    x_default, y_default = default if default is not None else surface.default_start
+    (a, b), (c, d) = surface.domain
+    step = float(fields.number_text(max(b - a, d - c) / 100))
+    cols = container.columns(2)
+    x0 = fields.float_input(page, "x0", t("app.ctl.x0"), x_default, -START_LIMIT, START_LIMIT,
+                            help=t("app.ctl.start_help"), container=cols[0], step=step)  # fmt: skip
+    y0 = fields.float_input(page, "y0", t("app.ctl.y0"), y_default, -START_LIMIT, START_LIMIT,
+                            help=t("app.ctl.start_help"), container=cols[1], step=step)  # fmt: skip
+    return x0, y0
+
+
+def apply_click(chart_key: str) -> None:
+    """`on_select` callback of a contour chart: a clicked point becomes the start."""
+    state = st.session_state.get(chart_key)
+    try:
+        points = state["selection"]["points"]
+    except (KeyError, TypeError):
+        return
+    if not points:
+        return
+    point = points[-1]
+    x, y = point.get("x"), point.get("y")
+    if isinstance(x, (int, float)) and isinstance(y, (int, float)):
+        st.session_state["x0"] = float(fields.number_text(round(float(x), 4)))
+        st.session_state["y0"] = float(fields.number_text(round(float(y), 4)))
+
+
+# --- run settings --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    steps: int
+    noise: float
+    noise_mode: str
+    seed: int
+    gradient: str
+    fd_step: float
+
+
+def run_controls(
+    page: Page, default_steps: int, container, *, max_steps: int = UI_MAX_STEPS
+) -> RunSettings:
+    """Steps, gradient noise σ (absolute or relative) and its seed, exact or numerical
+    gradient."""
+    steps = fields.int_control(
+        page, "steps", t("app.ctl.steps"), default_steps, 1, max_steps,
+        help=t("param.steps.help", default=engine.STEPS.help), container=container,
+    )  # fmt: skip
+    noise = fields.float_control(
+        page, "noise", engine.NOISE, 0.0, label=param_label(engine.NOISE),
+        help=t("param.noise.help", default=engine.NOISE.help), container=container,
+    )  # fmt: skip
+    noise_mode = "absolute"
+    if noise > 0:
+        noise_mode = fields.choice(
+            page, "noise_mode", t("app.ctl.noise_mode"), engine.NOISE_MODE.choices, "absolute",
+            titles=lambda c: t(f"app.ctl.noise_mode.{c}"), help=t("param.noise_mode.help", default=engine.NOISE_MODE.help),
+            container=container, horizontal=True,
+        )  # fmt: skip
+    seed = fields.int_control(
+        page, "seed", t("app.ctl.seed"), 0, 0, int(engine.SEED.high), container=container,
+        help=t("param.seed.help", default=engine.SEED.help),
+    )  # fmt: skip
+    gradient = fields.choice(
+        page, "gradient", t("app.ctl.gradient"), engine.GRADIENT.choices, "analytic",
+        titles=lambda c: t(f"app.ctl.gradient.{c}"), help=t("param.gradient.help", default=engine.GRADIENT.help),
+        container=container, horizontal=True,
+    )  # fmt: skip
+    fd_step = engine.DEFAULT_FD_STEP
+    if gradient == "numerical":
+        fd_step = fields.float_control(
+            page, "fd_step", engine.FD_STEP, engine.DEFAULT_FD_STEP, label=param_label(engine.FD_STEP),
+            help=t("param.fd_step.help", default=engine.FD_STEP.help), container=container,
+        )  # fmt: skip
+    return RunSettings(steps, noise, noise_mode, seed, gradient, fd_step)
+
+
+# --- one optimizer ---------------------------------------------------------------------------
+
+
+def default_run(defaults: tuple[RunConfig, ...], slot: int) -> RunConfig:
+    """The page's default run for 1-based `slot`: the page default, else the lineup."""
+    if slot <= len(defaults):
+        return defaults[slot - 1]
+    return RunConfig(DEFAULT_LINEUP[(slot - 1) % len(DEFAULT_LINEUP)])
+
+
+def slot_optimizer(slot: int, defaults: tuple[RunConfig, ...]) -> str:
+    """The optimizer slot `slot` holds before its picker renders (for a heading above it):
+    the picker's state, else a valid id from the URL, else the page default."""
+    key = f"o{slot}_opt"
+    for candidate in (st.session_state.get(key), st.query_params.get(key)):
+        if candidate in optim_core.names():
+            return candidate
+    return default_run(defaults, slot).optimizer
+
+
+def slot_defaults(base: RunConfig, optimizer: str, convention: str) -> dict[str, Any]:
+    """Hyperparameter defaults of a slot: the page's default run when the slot still
+    holds its optimizer and convention, else the registry's defaults for the convention."""
+    spec = optim_core.spec(optimizer)
+    if optimizer == base.optimizer and convention == spec.convention(base.convention).name:
+        return base.resolved_hyper()
+    return spec.defaults(convention)
+
+
+def _optimizer_changed(slot: int, defaults: tuple[RunConfig, ...]) -> None:
+    """A new optimizer in a slot starts from its own defaults, convention and label."""
+    prefix = f"o{slot}_"
+    name = st.session_state.get(prefix + "opt")
+    if name not in optim_core.names():
+        return
+    spec = optim_core.spec(name)
+    base = default_run(defaults, slot)
+    convention = (
+        spec.convention(base.convention).name
+        if name == base.optimizer
+        else spec.conventions[0].name
+    )
+    st.session_state[prefix + "conv"] = convention
+    values = slot_defaults(base, name, convention)
+    known = {prefix + p.name for p in spec.params}
+    for key in list(st.session_state.keys()):
+        if not key.startswith(prefix) or key.startswith(prefix + "sched"):
+            continue
+        if key in known:
+            st.session_state[key] = values[key[len(prefix) :]]
+        elif key not in (prefix + "opt", prefix + "conv", prefix + "label"):
+            del st.session_state[key]
+    if prefix + "label" in st.session_state:
+        st.session_state[prefix + "label"] = base.label if name == base.optimizer else ""
+
+
+def _convention_changed(
+    slot: int, optimizer: str, old: str, defaults: tuple[RunConfig, ...]
+) -> None:
+    """Values still at the old convention's default move to the new convention's."""
+    prefix = f"o{slot}_"
+    new = st.session_state.get(prefix + "conv")
+    spec = optim_core.spec(optimizer)
+    if new not in [c.name for c in spec.conventions]:
+        return
+    base = default_run(defaults, slot)
+    before, after = slot_defaults(base, optimizer, old), slot_defaults(base, optimizer, new)
+    for param in spec.params:
+        key = prefix + param.name
+        if key in st.session_state and st.session_state[key] == before[param.name]:
+            st.session_state[key] = after[param.name]
+
+
+def optimizer_controls(page: Page, slot: int, defaults: tuple[RunConfig, ...], container,
+                       *, show_label: bool = True) -> RunConfig:  # fmt: skip
+    """One optimizer: its picker, card, convention, every hyperparameter, label and
+    learning-rate schedule.  Returns its `RunConfig` (validated by the caller)."""
+    prefix = f"o{slot}_"
+    base = default_run(defaults, slot)
+    name = fields.choice(
+        page, prefix + "opt", t("app.ctl.optimizer"), optim_core.names(), base.optimizer,
+        titles=optimizer_title, help=t("app.ctl.optimizer_help"), container=container,
+        on_change=_optimizer_changed, args=(slot, defaults),
+    )  # fmt: skip
+    spec = optim_core.spec(name)
+    default_convention = spec.convention(base.convention if name == base.optimizer else None).name
+    conventions = [c.name for c in spec.conventions]
+    convention = default_convention
+    if len(conventions) > 1:
+        current = st.session_state.get(prefix + "conv", default_convention)
+        convention = fields.choice(
+            page, prefix + "conv", t("app.ctl.convention"), conventions, default_convention,
+            titles=lambda c: t(f"optimizer.{name}.convention.{c}.title", default=spec.convention(c).title),
+            help=t("app.ctl.convention_help"), container=container,
+            on_change=_convention_changed, args=(slot, name, current if current in conventions else default_convention, defaults),
+        )  # fmt: skip
+    chosen = spec.convention(convention)
+    if chosen.note:
+        container.caption(t(f"optimizer.{name}.convention.{convention}.note", default=chosen.note))
+    values = slot_defaults(base, name, convention)
+    hyper: dict[str, Any] = {}
+    for param in spec.params:
+        hyper[param.name] = fields.param_control(
+            page, prefix + param.name, param, values[param.name], label=param_label(param),
+            help=t(f"optimizer.{name}.param.{param.name}.help", default=param.help),
+            owner=name, container=container,
+        )  # fmt: skip
+    schedule = None
+    if spec.family != "lbfgs":
+        schedule = schedule_controls(page, prefix + "sched", container,
+                                     default=base.schedule if name == base.optimizer else None,
+                                     performance_based=spec.family == "first_order")  # fmt: skip
+    label = ""
+    if show_label:
+        label = fields.text_control(
+            page, prefix + "label", t("app.ctl.label"), base.label if name == base.optimizer else "",
+            help=t("app.ctl.label_help"), container=container,
+        )  # fmt: skip
+    return RunConfig(name, hyper, convention, schedule, label)
+
+
+# --- schedules -------------------------------------------------------------------------------
+
+
+def schedule_controls(page: Page, key: str, container, *, default: Mapping[str, Any] | None = None,
+                      performance_based: bool = True) -> dict[str, Any] | None:  # fmt: skip
+    """A learning-rate schedule and its parameters; None means a constant rate."""
+    normalized = schedules.normalize(default)
+    names = [
+        n for n in schedules.names() if performance_based or not schedules.spec(n).performance_based
+    ]
+    default_name = normalized["name"] if normalized["name"] in names else "constant"
+    name = fields.choice(
+        page, key, t("app.ctl.schedule"), names, default_name, titles=schedule_title,
+        help=t("app.ctl.schedule_help"), container=container,
+    )  # fmt: skip
+    spec = schedules.spec(name)
+    base = normalized if name == default_name else schedules.normalize({"name": name})
+    config: dict[str, Any] = {"name": name}
+    for param in spec.all_params:
+        config[param.name] = fields.param_control(
+            page, f"{key}_{param.name}", param, base[param.name], label=param_label(param),
+            help=t(f"schedule.{name}.param.{param.name}.help", default=param.help),
+            owner=f"{name} schedule", container=container,
+        )  # fmt: skip
+    try:
+        config = schedules.normalize(config)
+    except ParameterError as error:
+        container.error(t("app.ctl.schedule_invalid", message=str(error)))
+        config = schedules.normalize({"name": name})
+    if name == "constant" and config["warmup_steps"] == 0:
+        return None
+    return config

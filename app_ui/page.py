@@ -1,0 +1,167 @@
+"""Page setup shared by every page: config, theme, presenter view, navigation, notes.
+
+Every page starts with `setup_page` and ends with `Page.finish`.  Notes about the link
+(a malformed or out-of-range URL value that fell back to its default) are collected
+while the controls render and shown at the top of the page when it finishes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from i18n import t
+from viz import figures
+
+PAGES = (
+    ("app.py", "home"),
+    ("pages/1_Explore.py", "explore"),
+    ("pages/2_Compare.py", "compare"),
+    ("pages/3_Schedules.py", "schedules"),
+)
+PAGE_ICONS = {
+    "home": ":material/home:",
+    "explore": ":material/search:",
+    "compare": ":material/compare_arrows:",
+    "schedules": ":material/trending_down:",
+}
+PRESENT_KEY = "present"  # ?present=1 opens the presenter view
+_PRESENT_ON = ("1", "true", "yes", "on")
+_PRESENT_OFF = ("0", "false", "no", "off")
+
+_PRESENTER_CSS = """
+<style>
+section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
+button[data-testid="stExpandSidebarButton"] { display: none !important; }
+div[data-testid="stMainBlockContainer"] { max-width: 100%; padding-top: 2rem; }
+html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
+h1 { font-size: 2.6rem !important; }
+</style>
+"""
+
+
+@dataclass
+class Note:
+    """A URL value that could not be used: its parameter, the value and what is allowed."""
+
+    key: str
+    value: str
+    allowed: str
+    used: str | None = None  # what the control made of it, when not its default
+
+
+@dataclass
+class Page:
+    """What the controls and figures of one page run need to know."""
+
+    name: str
+    dark: bool
+    presenter: bool
+    notes: list[Note] = field(default_factory=list)
+    manual_keys: set[str] = field(default_factory=set)
+    top: object = None  # placeholder at the top of the page for link notes
+
+    @property
+    def font_size(self) -> int:
+        return figures.PRESENTER_FONT_SIZE if self.presenter else figures.FONT_SIZE
+
+    def note(self, key: str, value: object, allowed: str, used: str | None = None) -> None:
+        text = (value if isinstance(value, str) else repr(value)).replace("`", "'")
+        if len(text) > 60:
+            text = text[:57] + "…"
+        self.notes.append(Note(key, text, allowed, used))
+
+    def finish(self) -> None:
+        """Show the link notes and drop unbound URL parameters no control used."""
+        self._drop_stale_manual_keys()
+        if self.notes and self.top is not None:
+            lines = [
+                t("app.url.bad_value", name=n.key, value=n.value, allowed=n.allowed)
+                if n.used is None
+                else t(
+                    "app.url.coerced_value",
+                    name=n.key,
+                    value=n.value,
+                    allowed=n.allowed,
+                    used=n.used,
+                )
+                for n in self.notes
+            ]
+            self.top.warning(t("app.url.notes_title") + "\n\n" + "\n".join(f"- {x}" for x in lines))
+
+    def _drop_stale_manual_keys(self) -> None:
+        known = st.session_state.setdefault("_manual_url_keys", set())
+        for key in list(known - self.manual_keys):
+            if key in st.query_params:
+                del st.query_params[key]
+        st.session_state["_manual_url_keys"] = set(self.manual_keys)
+
+
+def _theme_is_dark() -> bool:
+    try:
+        theme = st.context.theme
+        return (
+            theme.get("type") if hasattr(theme, "get") else getattr(theme, "type", None)
+        ) == "dark"
+    except Exception:  # older runtimes or bare-mode tests have no theme information
+        return False
+
+
+def _presenter_from_url(page: Page) -> bool:
+    raw = st.query_params.get(PRESENT_KEY)
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value in _PRESENT_ON:
+        return True
+    if value not in _PRESENT_OFF:
+        page.note(PRESENT_KEY, raw, t("app.url.present_allowed"))
+    del st.query_params[PRESENT_KEY]  # "off" is the default: keep the link short
+    return False
+
+
+def _set_presenter(on: bool) -> None:
+    if on:
+        st.query_params[PRESENT_KEY] = "1"
+    elif PRESENT_KEY in st.query_params:
+        del st.query_params[PRESENT_KEY]
+
+
+def setup_page(name: str, *, wide: bool = True) -> Page:
+    """Configure the page and draw the shared sidebar (navigation, presenter switch)."""
+    probe = Page(name=name, dark=False, presenter=False)
+    presenter = _presenter_from_url(probe)
+    st.set_page_config(
+        page_title=f"{t(f'app.page.{name}.title')} · {t('common.app_name')}",
+        page_icon=PAGE_ICONS.get(name),
+        layout="wide" if wide else "centered",
+        initial_sidebar_state="collapsed" if presenter else "auto",
+    )
+    page = Page(name=name, dark=_theme_is_dark(), presenter=presenter, notes=probe.notes)
+    page.top = st.container()
+    if presenter:
+        st.markdown(_PRESENTER_CSS, unsafe_allow_html=True)
+        st.button(
+            t("app.present.exit"),
+            key="_present_exit",
+            on_click=_set_presenter,
+            args=(False,),
+            help=t("app.present.exit_help"),
+        )
+    with st.sidebar:
+        st.markdown(f"### {t('common.app_name')}")
+        for path, key in PAGES:
+            st.page_link(path, label=t(f"app.page.{key}.nav"), icon=PAGE_ICONS[key])
+        st.button(
+            t("app.present.enter"),
+            key="_present_enter",
+            on_click=_set_presenter,
+            args=(True,),
+            help=t("app.present.enter_help"),
+            width="stretch",
+        )
+        st.divider()
+    if presenter:
+        page.manual_keys.add(PRESENT_KEY)
+    return page

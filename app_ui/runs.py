@@ -1,0 +1,134 @@
+"""Engine runs for the pages: cached per run, keyed by the settings JSON.
+
+`st.cache_data` pickles what it returns, and a `Trajectory` holds a `Surface` whose
+compiled callbacks do not pickle; the cache therefore keeps the trajectory's arrays and
+plain fields, and `run_experiment` puts them back around the (lru-cached) surface.  One
+entry per run, so changing one optimizer of four reruns only that one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from i18n import t
+from optim_core import Experiment, Trajectory
+from viz import figures
+
+RUN_CACHE_ENTRIES = 256
+BACKGROUND_CACHE_ENTRIES = 32
+
+
+@st.cache_data(max_entries=RUN_CACHE_ENTRIES, show_spinner=False)
+def _run_fields(settings_json: str) -> dict[str, Any]:
+    """The arrays and fields of the single run described by `settings_json`."""
+    experiment = Experiment.from_json(settings_json)
+    trajectory = experiment.run_one(0)
+    out = {f.name: getattr(trajectory, f.name) for f in dataclasses.fields(trajectory)}
+    out.pop("surface")
+    return out
+
+
+def run_experiment(experiment: Experiment) -> list[Trajectory]:
+    """Every run of `experiment` (cached); raises `ParameterError` for bad settings."""
+    surface = experiment.surface_object()
+    out = []
+    for run in experiment.runs:
+        single = experiment.with_runs((dataclasses.replace(run, label=""),))
+        out.append(Trajectory(surface=surface, **_run_fields(single.to_json())))
+    return out
+
+
+@st.cache_data(max_entries=BACKGROUND_CACHE_ENTRIES, show_spinner=False)
+def contour_background(surface_name: str, params_json: str, dark: bool, width: int) -> str:
+    """The contour image of a surface (a PNG data URI): data, not a figure."""
+    import json
+
+    import surfaces
+
+    surface = surfaces.get(surface_name, **json.loads(params_json))
+    return figures.contour_background(surface, dark=dark, width=width)
+
+
+def background_for(
+    experiment: Experiment, dark: bool, width: int = figures.BACKGROUND_WIDTH
+) -> str:
+    import json
+
+    params = json.dumps(dict(experiment.surface_params), sort_keys=True)
+    return contour_background(experiment.surface, params, dark, width)
+
+
+# --- what the tables and messages say -----------------------------------------------------------
+
+
+def target_value(trajectories: Sequence[Trajectory]) -> float:
+    """f*: the surface's lowest known minimum (else the lowest loss reached)."""
+    return figures.loss_target(trajectories)
+
+
+def run_events(trajectory: Trajectory) -> tuple[int | None, int | None]:
+    """(diverged at step, left the view at step) of one run."""
+    last = figures.last_valid_index(trajectory)
+    exit_ = figures.view_exit(np.asarray(trajectory.path)[: last + 1], trajectory.surface.domain)
+    diverged = trajectory.diverged_at
+    return (None if diverged is None else int(diverged)), (None if exit_ is None else exit_[0])
+
+
+def event_messages(trajectories: Sequence[Trajectory], labels: Sequence[str]) -> list[str]:
+    """One sentence per run that diverged or left the view (never clipped silently)."""
+    messages = []
+    for trajectory, label in zip(trajectories, labels, strict=True):
+        diverged, left = run_events(trajectory)
+        if diverged is not None and left is not None:
+            messages.append(t("app.run.diverged_left", label=label, step=diverged, left=left))
+        elif diverged is not None:
+            messages.append(t("app.run.diverged", label=label, step=diverged))
+        elif left is not None:
+            messages.append(t("app.run.left_view", label=label, left=left))
+    return messages
+
+
+def _number(value: float | None) -> str:
+    if value is None or not np.isfinite(value):
+        return "—"
+    return f"{value:.4g}"
+
+
+def summary_rows(
+    trajectories: Sequence[Trajectory], labels: Sequence[str], tolerance: float
+) -> list[dict[str, str]]:
+    """The Compare table: final loss, steps (and gradient evaluations) to reach f* +
+    tolerance, where it diverged or left the view, final distance to a minimum."""
+    target = target_value(trajectories)
+    rows = []
+    for trajectory, label in zip(trajectories, labels, strict=True):
+        last = figures.last_valid_index(trajectory)
+        diverged, left = run_events(trajectory)
+        reached = trajectory.steps_to_tolerance(tolerance, target)
+        if reached is not None and reached > last:
+            reached = None
+        evals = None
+        if reached is not None:
+            grad_evals = np.asarray(trajectory.grad_evals)
+            evals = int(grad_evals[reached]) if grad_evals.ndim else None
+        distance = trajectory.distance_to_nearest_minimum()
+        rows.append(
+            {
+                t("app.table.run"): label,
+                t("app.table.final_loss"): _number(float(trajectory.loss[last])),
+                t("app.table.gap"): _number(float(trajectory.loss[last]) - target),
+                t("app.table.steps_to_tol"): "—" if reached is None else str(reached),
+                t("app.table.grad_evals"): "—" if evals is None else str(evals),
+                t("app.table.diverged"): "—" if diverged is None else str(diverged),
+                t("app.table.left_view"): "—" if left is None else str(left),
+                t("app.table.distance"): "—"
+                if distance is None
+                else _number(float(distance[last])),
+            }
+        )
+    return rows

@@ -1,0 +1,129 @@
+"""Page sections shared by Explore, Compare and Schedules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+
+import optim_core
+from app_ui import controls, runs
+from app_ui.controls import RunSettings, SurfaceChoice
+from app_ui.page import Page
+from i18n import t
+from optim_core import Experiment, ParameterError, RunConfig, Trajectory
+from viz import style
+
+# Plotly's mode bar: keep zoom, pan, reset and the PNG snapshot; no logo.
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+
+def build_experiment(
+    surface: SurfaceChoice,
+    start: tuple[float, float],
+    settings: RunSettings,
+    run_configs: Sequence[RunConfig],
+) -> Experiment:
+    """The validated settings (`Experiment.from_dict` is the one gate); raises
+    `ParameterError` naming the bad value."""
+    experiment = Experiment(
+        surface=surface.name,
+        runs=tuple(run_configs),
+        surface_params=dict(surface.params),
+        start=(float(start[0]), float(start[1])),
+        steps=settings.steps,
+        noise=settings.noise,
+        noise_mode=settings.noise_mode,
+        seed=settings.seed,
+        gradient=settings.gradient,
+        fd_step=settings.fd_step,
+    )
+    return Experiment.from_dict(experiment.to_dict())
+
+
+EXPERIMENT_STATE = "_experiment_json"  # the settings this page last ran (for tests and tools)
+
+
+def run_or_stop(page: Page, build) -> tuple[Experiment, list[Trajectory]]:
+    """Build and run; a `ParameterError` is shown (the other settings stay) and the page
+    stops there instead of crashing."""
+    try:
+        experiment = build()
+        st.session_state[EXPERIMENT_STATE] = experiment.to_json()
+        with st.spinner(t("app.run.running")):
+            trajectories = runs.run_experiment(experiment)
+    except ParameterError as error:
+        st.error(t("app.run.error", message=str(error)))
+        page.finish()
+        st.stop()
+    return experiment, trajectories
+
+
+def run_labels(run_configs: Sequence[RunConfig]) -> list[str]:
+    """Legend labels: the run's label, else the optimizer's title, with its
+    hyperparameters when two runs would otherwise look the same."""
+    titles = [r.label or controls.optimizer_title(r.optimizer) for r in run_configs]
+    labels = []
+    for run, title in zip(run_configs, titles, strict=True):
+        if titles.count(title) > 1 and not run.label:
+            summary = style.hyper_summary(run.optimizer, run.resolved_hyper(), run.convention)
+            title = f"{title} ({summary})" if summary else title
+        labels.append(title)
+    return labels
+
+
+def show_events(trajectories: Sequence[Trajectory], labels: Sequence[str]) -> None:
+    """A visible message for every run that diverged or left the view."""
+    for message in runs.event_messages(trajectories, labels):
+        st.warning(message, icon="⚠️")
+
+
+def show_chart(figure, key: str, *, clickable: bool = False) -> None:
+    """A Plotly chart; a clickable one sets the start point through `apply_click`."""
+    if clickable:
+        st.plotly_chart(
+            figure, key=key, on_select=lambda: controls.apply_click(key), selection_mode="points",
+            theme=None, config=PLOTLY_CONFIG,
+        )  # fmt: skip
+    else:
+        st.plotly_chart(figure, key=key, theme=None, config=PLOTLY_CONFIG)
+
+
+def optimizer_card(run: RunConfig, container=None) -> None:
+    """The plain-language card of an optimizer and the update rule it runs."""
+    where = container or st
+    spec = optim_core.spec(run.optimizer)
+    convention = spec.convention(run.convention)
+    name = spec.name
+    where.markdown(
+        f"**{t('app.card.idea')}** {t(f'optimizer.{name}.card.idea', default=spec.card.idea)}\n\n"
+        f"**{t('app.card.fixes')}** {t(f'optimizer.{name}.card.fixes', default=spec.card.fixes)}\n\n"
+        f"**{t('app.card.fails')}** {t(f'optimizer.{name}.card.fails', default=spec.card.fails)}"
+    )
+    where.latex(convention.latex)
+    where.caption(
+        t("app.card.reference", reference=t(f"optimizer.{name}.convention.{convention.name}.reference",
+                                            default=convention.reference))
+    )  # fmt: skip
+
+
+def export_panel(experiment: Experiment, trajectories: list[Any], key: str) -> None:
+    """The export panel, when its module is installed (it is written separately)."""
+    try:
+        from app_ui.export_panel import render_export_panel
+    except ImportError:
+        return
+    render_export_panel(experiment, trajectories, key=key)
+
+
+def surface_header(surface_choice: SurfaceChoice) -> None:
+    definition = controls.surfaces.definition(surface_choice.name)
+    st.caption(
+        t(f"surface.{definition.name}.lesson", default=definition.lesson)
+        or t(f"surface.{definition.name}.description", default=definition.description)
+    )

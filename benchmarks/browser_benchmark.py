@@ -1,0 +1,105 @@
+"""Browser speed goals for the app, measured in headless Chromium on this machine.
+
+    python benchmarks/browser_benchmark.py
+
+1. Compare (4 optimizers x 300 steps, animation included): median time from a slider
+   change to the redrawn chart, against a floor page that draws one 150x150 contour
+   (`benchmarks/floor_app.py`) measured in the same run.  Goal: within 1.5x of the floor.
+2. Bytes the server sends per rerun on that page.  Goal: under 1 MB.
+3. Time from navigation to the first chart on every page.  Goal: within 3 s.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser import harness  # noqa: E402
+
+CHANGES = 9
+COMPARE = "Compare?steps=300"
+PAGES = ["", "Explore", "Compare", "Schedules"]
+SIGNATURE_JS = """() => { const gd = document.querySelector('.js-plotly-plot');
+                          return gd ? JSON.stringify(gd.data.map(t => [t.x, t.y, t.z])) : null; }"""
+
+
+class Traffic:
+    """Bytes received over the app's websocket."""
+
+    def __init__(self, page) -> None:
+        self.bytes = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._count))
+
+    def _count(self, payload) -> None:
+        self.bytes += len(payload)
+
+
+def first_chart_seconds(page, url: str) -> float:
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    return time.perf_counter() - start
+
+
+def slider_redraws(page, url: str, slider_label: str) -> tuple[list[float], list[int]]:
+    """Seconds from each slider key press to the redrawn chart, and bytes per rerun."""
+    traffic = Traffic(page)
+    first_chart_seconds(page, url)
+    page.wait_for_load_state("networkidle")
+    slider = page.locator(f'input[type="range"][aria-label^="{slider_label}"]').first
+    times, sizes = [], []
+    for i in range(CHANGES):
+        before = page.evaluate(SIGNATURE_JS)
+        page.wait_for_timeout(300)
+        received = traffic.bytes
+        slider.focus()
+        start = time.perf_counter()
+        page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        page.wait_for_function(f"(before) => ({SIGNATURE_JS})() !== before", arg=before,
+                               timeout=60_000)  # fmt: skip
+        times.append(time.perf_counter() - start)
+        page.wait_for_load_state("networkidle")
+        sizes.append(traffic.bytes - received)
+    return times, sizes
+
+
+def main() -> None:
+    with harness.chromium() as browser:
+        with harness.streamlit_server(str(ROOT / "benchmarks" / "floor_app.py")) as floor_url:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            floor_times, floor_bytes = slider_redraws(page, floor_url, "scale")
+            page.close()
+        with harness.streamlit_server() as app_url:
+            cold = {}
+            for name in PAGES:  # the first request of each page after the server started
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                cold[name or "Home"] = first_chart_seconds(page, f"{app_url}/{name}")
+                page.close()
+            warm = {}
+            for name in PAGES:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                warm[name or "Home"] = first_chart_seconds(page, f"{app_url}/{name}")
+                page.close()
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            app_times, app_bytes = slider_redraws(page, f"{app_url}/{COMPARE}", "noise")
+            page.close()
+
+    floor_median, app_median = statistics.median(floor_times), statistics.median(app_times)
+    print(f"slider change -> redrawn chart, median of {CHANGES}: Compare 4x300 "
+          f"{app_median * 1e3:.0f} ms, floor (one 150x150 contour) {floor_median * 1e3:.0f} ms, "
+          f"ratio {app_median / floor_median:.2f} (goal <= 1.5)")  # fmt: skip
+    print(f"bytes per rerun on Compare: median {statistics.median(app_bytes) / 1e3:.0f} kB, "
+          f"max {max(app_bytes) / 1e3:.0f} kB (goal < 1000 kB); floor "
+          f"{statistics.median(floor_bytes) / 1e3:.0f} kB")  # fmt: skip
+    for name in cold:
+        print(f"first chart on {name}: {cold[name]:.2f} s as the first request after the server "
+              f"started, {warm[name]:.2f} s afterwards (goal <= 3 s)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Compare: any set of optimizers from one start with the same noise, overlaid on one
+contour or as small multiples sharing one step slider; loss, distance and a summary."""
+
+import streamlit as st
+
+from app_ui import controls, fields, links, runs, sections
+from app_ui.page import setup_page
+from i18n import t
+from optim_core import Experiment, presets
+from optim_core.experiment import MAX_RUNS
+from optim_core.params import Param
+from viz import figures
+
+DEFAULT = presets.get("dlfs_ch6").experiment  # the page opens on Figure 6-8 of DLfS
+TOLERANCE = Param(
+    "tol",
+    1e-3,
+    "Loss gap f − f* that counts as 'reached' in the summary table.",
+    symbol=r"\varepsilon",
+    low=0.0,
+    low_open=True,
+    log=True,
+    ui_low=1e-10,
+    ui_high=10.0,
+)
+LAYOUTS = ("overlay", "grid")
+
+
+def _add_run() -> None:
+    st.session_state["n"] = min(int(st.session_state.get("n", len(DEFAULT.runs))) + 1, MAX_RUNS)
+
+
+def _remove_run(slot: int) -> None:
+    """Remove run `slot`: later runs move up one place, keeping their settings."""
+    count = int(st.session_state.get("n", len(DEFAULT.runs)))
+    if count <= 1:
+        return
+    for i in range(slot, count):
+        here, there = f"o{i}_", f"o{i + 1}_"
+        for key in [k for k in st.session_state if k.startswith(here)]:
+            del st.session_state[key]
+        for key in [k for k in st.session_state if k.startswith(there)]:
+            st.session_state[here + key[len(there) :]] = st.session_state[key]
+    for key in [k for k in st.session_state if k.startswith(f"o{count}_")]:
+        del st.session_state[key]
+    st.session_state["n"] = count - 1
+
+
+page = setup_page("compare")
+side = st.sidebar
+surface_choice = controls.surface_controls(page, DEFAULT.surface, side)
+default_start = DEFAULT.start if surface_choice.name == DEFAULT.surface else None
+start = controls.start_controls(page, surface_choice.surface(), default_start, side)
+settings = controls.run_controls(page, DEFAULT.steps, side)
+layout = fields.choice(
+    page, "layout", t("app.compare.layout"), LAYOUTS, "overlay",
+    titles=lambda v: t(f"app.compare.layout.{v}"), help=t("app.compare.layout_help"),
+    container=side, horizontal=True,
+)  # fmt: skip
+tolerance = fields.float_control(
+    page, "tol", TOLERANCE, TOLERANCE.default, label=t("app.compare.tolerance") + r" $\varepsilon$",
+    help=t("app.compare.tolerance_help"), container=side,
+)  # fmt: skip
+count = fields.int_control(
+    page, "n", t("app.compare.count"), len(DEFAULT.runs), 1, MAX_RUNS,
+    help=t("app.compare.count_help"), container=side,
+)  # fmt: skip
+run_configs = []
+for slot in range(1, count + 1):
+    current = controls.slot_optimizer(slot, DEFAULT.runs)
+    box = side.expander(
+        t("app.compare.slot", slot=slot, title=controls.optimizer_title(current)),
+        expanded=slot == 1,
+        key=f"_slot_{slot}",  # keyed: a new title (another optimizer) keeps it open
+    )
+    run_configs.append(controls.optimizer_controls(page, slot, DEFAULT.runs, box))
+    if count > 1:
+        box.button(t("app.compare.remove"), key=f"_remove_{slot}", on_click=_remove_run, args=(slot,),
+                   icon=":material/delete:")  # fmt: skip
+if count < MAX_RUNS:
+    side.button(
+        t("app.compare.add"),
+        key="_add_run",
+        on_click=_add_run,
+        icon=":material/add:",
+        width="stretch",
+    )
+
+st.title(t("app.page.compare.title"))
+sections.surface_header(surface_choice)
+experiment_, trajectories = sections.run_or_stop(
+    page, lambda: sections.build_experiment(surface_choice, start, settings, run_configs)
+)
+labels = sections.run_labels(experiment_.runs)
+sections.show_events(trajectories, labels)
+
+surface = experiment_.surface_object()
+common = dict(dark=page.dark, font_size=page.font_size, clickable=True)
+if layout == "grid":
+    background = runs.background_for(experiment_, page.dark, figures.PANEL_BACKGROUND_WIDTH)
+    figure = figures.small_multiples_figure(surface, trajectories, labels, background=background,
+                                            panel_height=420 if page.presenter else 340, **common)  # fmt: skip
+else:
+    background = runs.background_for(experiment_, page.dark)
+    figure = figures.contour_figure(surface, trajectories, labels, background=background,
+                                    height=720 if page.presenter else 600, **common)  # fmt: skip
+st.caption(t("app.chart.hint"))
+sections.show_chart(figure, "compare_chart", clickable=True)
+
+target = runs.target_value(trajectories)
+st.plotly_chart(
+    figures.comparison_curves_figure(trajectories, labels, target=target, tolerance=tolerance,
+                                     dark=page.dark, font_size=page.font_size),
+    key="compare_curves", theme=None, config=sections.PLOTLY_CONFIG,
+)  # fmt: skip
+st.subheader(t("app.compare.summary"))
+st.dataframe(runs.summary_rows(trajectories, labels, tolerance), hide_index=True, width="stretch")
+
+st.subheader(t("app.compare.cards"))
+seen = set()
+columns = st.columns(min(len(experiment_.runs), 4))
+for i, run in enumerate(experiment_.runs):
+    key = (run.optimizer, run.convention)
+    if key in seen:
+        continue
+    seen.add(key)
+    with columns[(len(seen) - 1) % len(columns)].expander(labels[i], expanded=False):
+        sections.optimizer_card(run)
+        single = Experiment.from_dict({**experiment_.to_dict(), "runs": [run.to_dict()]})
+        st.page_link(links.EXPLORE_PAGE, label=t("app.compare.explore_run"), icon=":material/search:",
+                     query_params=links.explore_params(single))  # fmt: skip
+
+sections.export_panel(experiment_, trajectories, key="compare")
+page.finish()

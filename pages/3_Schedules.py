@@ -1,0 +1,117 @@
+"""Schedules: the learning-rate curve of every schedule, and what the chosen one does to a
+trajectory next to the same optimizer at a constant rate."""
+
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+import optim_core
+from app_ui import controls, runs, sections
+from app_ui.page import setup_page
+from i18n import t
+from optim_core import Experiment, ParameterError, RunConfig, schedules
+from viz import figures
+
+DEFAULT = Experiment(
+    surface="bowl",
+    start=(-7.0, 2.0),
+    steps=100,
+    runs=(RunConfig("sgd", {"lr": 0.9}, schedule={"name": "cosine", "decay_steps": 100}),),
+)
+
+
+def gallery_curves(
+    run: RunConfig, steps: int, selected: dict | None, plateau_rates
+) -> dict[str, np.ndarray]:
+    """Every schedule's rates η_1 … η_T at its default parameters (the selected one at
+    its current parameters), for this run's base rate."""
+    lr = float(run.resolved_hyper().get("lr", 1.0))
+    curves = {}
+    for name in schedules.names():
+        title = controls.schedule_title(name)
+        config = selected if selected is not None and selected["name"] == name else {"name": name}
+        if schedules.spec(name).performance_based:
+            curves[title] = plateau_rates if plateau_rates is not None else np.full(steps, lr)
+            continue
+        curves[title] = schedules.make(config, lr, max(steps, 1))(np.arange(steps))
+    return curves
+
+
+page = setup_page("schedules")
+side = st.sidebar
+surface_choice = controls.surface_controls(page, DEFAULT.surface, side)
+default_start = DEFAULT.start if surface_choice.name == DEFAULT.surface else None
+start = controls.start_controls(page, surface_choice.surface(), default_start, side)
+settings = controls.run_controls(page, DEFAULT.steps, side)
+side.subheader(t("app.schedules.optimizer"))
+run_config = controls.optimizer_controls(page, 1, DEFAULT.runs, side, show_label=False)
+
+st.title(t("app.page.schedules.title"))
+schedule = run_config.schedule
+name = schedule["name"] if schedule else "constant"
+spec = schedules.spec(name)
+title = controls.schedule_title(name)
+constant_label = t("app.schedules.constant_label")
+scheduled = dataclasses.replace(run_config, label=title)
+baseline = dataclasses.replace(run_config, schedule=None, label=constant_label)
+experiment_, trajectories = sections.run_or_stop(
+    page, lambda: sections.build_experiment(surface_choice, start, settings, [scheduled, baseline])
+)
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader(title)
+    st.markdown(t(f"schedule.{name}.description", default=spec.description))
+    st.latex(spec.latex)
+    if schedule and schedule.get("warmup_steps"):
+        st.latex(schedules.WARMUP_LATEX)
+    st.caption(
+        t("app.card.reference", reference=t(f"schedule.{name}.reference", default=spec.reference))
+    )
+    if schedule is None:
+        st.info(t("app.schedules.pick"))
+colors = dict(
+    zip([title, constant_label], figures.run_colors(trajectories, page.dark), strict=True)
+)
+with right:
+    st.markdown(f"**{t('app.schedules.actual_rates')}**")
+    rates = {title: trajectories[0].lr, constant_label: trajectories[1].lr}
+    st.plotly_chart(
+        figures.schedule_figure(rates, colors=colors, dashes={constant_label: "dash"}, dark=page.dark,
+                                font_size=page.font_size),
+        key="schedule_rates", theme=None, config=sections.PLOTLY_CONFIG,
+    )  # fmt: skip
+
+labels = [title, constant_label]
+sections.show_events(trajectories, labels)
+st.subheader(t("app.schedules.effect"))
+figure = figures.contour_figure(
+    experiment_.surface_object(), trajectories, labels, clickable=True, dark=page.dark,
+    font_size=page.font_size, height=720 if page.presenter else 560,
+    background=runs.background_for(experiment_, page.dark),
+)  # fmt: skip
+sections.show_chart(figure, "schedules_chart", clickable=True)
+st.plotly_chart(
+    figures.comparison_curves_figure(trajectories, labels, dark=page.dark, font_size=page.font_size),
+    key="schedules_curves", theme=None, config=sections.PLOTLY_CONFIG,
+)  # fmt: skip
+
+st.subheader(t("app.schedules.gallery"))
+st.caption(t("app.schedules.gallery_help"))
+plateau_rates = None
+if name != "plateau" and optim_core.spec(run_config.optimizer).family == "first_order":
+    try:
+        plateau_run = dataclasses.replace(run_config, schedule={"name": "plateau"}, label="")
+        plateau_rates = runs.run_experiment(experiment_.with_runs((plateau_run,)))[0].lr
+    except ParameterError:
+        plateau_rates = None
+elif name == "plateau":
+    plateau_rates = trajectories[0].lr
+st.plotly_chart(
+    figures.schedule_gallery_figure(gallery_curves(run_config, experiment_.steps, schedule, plateau_rates),
+                                    highlight=title, dark=page.dark, font_size=page.font_size),
+    key="schedule_gallery", theme=None, config=sections.PLOTLY_CONFIG,
+)  # fmt: skip
+sections.export_panel(experiment_, trajectories, key="schedules")
+page.finish()

@@ -57,6 +57,9 @@ HYPER_COLUMNS = (
 # Columns of the per-step power table: β1^t, β2^t, 0.96^(tψ), 0.96^((t+1)ψ).
 POW_B1, POW_B2, POW_MU, POW_MU_NEXT = range(4)
 N_SLOTS = 8
+# A gradient component this large squares to infinity inside the adaptive optimizers' state
+# (while m/√v = 0 would keep the point finite): the run has left the representable range.
+GRADIENT_LIMIT = 1e150
 # Plateau options: enabled, factor, patience, threshold, cooldown, min_lr.
 P_ENABLED, P_FACTOR, P_PATIENCE, P_THRESHOLD, P_COOLDOWN, P_MIN_LR = range(6)
 
@@ -81,13 +84,17 @@ def _fill_powers(table: np.ndarray, rows: np.ndarray, t: np.ndarray) -> None:
 
 
 @njit(cache=True, inline="always")
-def _state_is_finite(w, n_slots):
-    # A squared gradient can overflow while the step stays finite (m/√inf = 0): that run
-    # has left the representable range too, and must not report infinite state.
-    for k in range(n_slots):  # noqa: SIM110 - Numba compiles loops, not all(generator)
-        if not (math.isfinite(w[k, 0]) and math.isfinite(w[k, 1])):
-            return False
-    return True
+def _state_is_finite(w, b, n_slots):
+    """Whether row b's state slots are all finite (a sum propagates any inf or NaN).
+
+    A squared gradient can overflow while the step stays finite (m/√inf = 0): that run has
+    left the representable range too, and must not report infinite state.  Indexing the
+    row, not slicing it, keeps reference counting out of the hot loop.
+    """
+    total = 0.0
+    for k in range(n_slots):
+        total += w[b, k, 0] + w[b, k, 1]
+    return math.isfinite(total)
 
 
 @njit(cache=True, inline="always")
@@ -362,6 +369,14 @@ def run_first_order(
             if opt != ADAMW and h[H_WD] != 0.0:  # L2: the gradient of λ‖θ‖²/2 at that point
                 g[0] = g[0] + px * h[H_WD]
                 g[1] = g[1] + py * h[H_WD]
+            if not (abs(g[0]) < GRADIENT_LIMIT and abs(g[1]) < GRADIENT_LIMIT):
+                alive = False
+                diverged_at[b] = t
+                path[b, t] = path[b, t - 1]
+                loss[b, t] = loss[b, t - 1]
+                if record:
+                    state[b, t] = state[b, t - 1]
+                continue
             w[0, 0] = g[0]
             w[0, 1] = g[1]
             for k in range(4):
@@ -381,10 +396,13 @@ def run_first_order(
                 aux_ptr,
             )
             value = value_grad_fn(new[0], new[1], exact_ptr)
+            slot_sum = 0.0  # any inf or NaN in the state propagates (see _state_is_finite)
+            for k in range(n_slots):
+                slot_sum += w[k, 0] + w[k, 1]
             alive = (
                 math.isfinite(value) and math.isfinite(exact[0]) and math.isfinite(exact[1])
                 and abs(new[0]) <= escape_radius and abs(new[1]) <= escape_radius
-                and _state_is_finite(w, n_slots)
+                and math.isfinite(slot_sum)
             )  # fmt: skip
             if not alive:
                 diverged_at[b] = t
@@ -504,7 +522,9 @@ def run_first_order_batch(
                 rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
                 if adapt_lr:
                     lr_used[t - 1, b] = rates[b]
-                if active[b] == 0.0:
+                if active[b] == 0.0:  # frozen earlier: keeps its last point
+                    path[t, b, 0] = path[t - 1, b, 0]
+                    path[t, b, 1] = path[t - 1, b, 1]
                     continue
                 g[b, 0] = exact[b, 0]
                 g[b, 1] = exact[b, 1]
@@ -517,6 +537,12 @@ def run_first_order_batch(
                 if opt != ADAMW and hyper[b, H_WD] != 0.0:
                     g[b, 0] = g[b, 0] + path[t - 1, b, 0] * hyper[b, H_WD]
                     g[b, 1] = g[b, 1] + path[t - 1, b, 1] * hyper[b, H_WD]
+                if not (abs(g[b, 0]) < GRADIENT_LIMIT and abs(g[b, 1]) < GRADIENT_LIMIT):
+                    active[b] = 0.0  # skipped by the update, frozen by the checks below
+                    diverged_at[b] = t
+                    path[t, b, 0] = path[t - 1, b, 0]
+                    path[t, b, 1] = path[t - 1, b, 1]
+                    continue
                 work[b, 0, 0] = g[b, 0]
                 work[b, 0, 1] = g[b, 1]
             batch_step_fn(
@@ -525,10 +551,6 @@ def run_first_order_batch(
                 path[t - 1, lo:hi].ctypes, path[t, lo:hi].ctypes, aux[lo:hi].ctypes,
                 active[lo:hi].ctypes,
             )  # fmt: skip
-            for b in range(lo, hi):  # rows frozen earlier keep their last point
-                if active[b] == 0.0:
-                    path[t, b, 0] = path[t - 1, b, 0]
-                    path[t, b, 1] = path[t - 1, b, 1]
             value_grad_batch_fn(
                 path[t, lo:hi].ctypes, n, loss[t, lo:hi].ctypes, exact[lo:hi].ctypes
             )
@@ -537,7 +559,8 @@ def run_first_order_batch(
                 if active[b] == 0.0 or not (
                     math.isfinite(loss[t, b]) and math.isfinite(exact[b, 0])
                     and math.isfinite(exact[b, 1]) and abs(nx) <= escape_radius
-                    and abs(ny) <= escape_radius and _state_is_finite(work[b], n_slots)
+                    and abs(ny) <= escape_radius
+                    and (not record or _state_is_finite(work, b, n_slots))
                 ):  # fmt: skip
                     if active[b] > 0.0:
                         active[b] = 0.0

@@ -64,3 +64,18 @@ def test_whole_batch_path_applies_reduce_on_plateau_per_row():
     assert single.lr.min() < 1.0, "vacuous: the plateau rule never fired"
     np.testing.assert_array_equal(batch.lr[:, 5], single.lr)
     np.testing.assert_array_equal(batch.path[:, 5], single.path)
+
+
+@pytest.mark.parametrize("record_state", [True, False])
+@pytest.mark.parametrize("name", ["adagrad", "rmsprop", "adam", "nadam"])
+def test_gradients_too_large_to_square_are_divergence_on_both_paths(name, record_state):
+    # σ = 1e200 noise: g² overflows inside the optimizer's state while m/√v = 0 would keep
+    # the point finite; both paths must stop the row and say so.
+    starts = np.zeros((BIG, 2)) + [1.0, 1.0]
+    batch = optim_core.run(name, "bowl", start=starts, steps=5, noise=1e200,
+                           record_state=record_state)  # fmt: skip
+    single = optim_core.run(name, "bowl", start=(1.0, 1.0), steps=5, noise=1e200)
+    assert single.diverged_at == 1
+    assert np.all(batch.diverged_at == 1)
+    for array in (batch.path, batch.loss, *batch.state.values()):
+        assert np.all(np.isfinite(array))

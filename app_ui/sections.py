@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+import exports
 import optim_core
 from app_ui import controls, runs
 from app_ui.controls import RunSettings, SurfaceChoice
@@ -16,10 +17,10 @@ from optim_core import Experiment, ParameterError, RunConfig, Trajectory
 from viz import style
 
 # Plotly's mode bar: keep zoom, pan, reset and the PNG snapshot; no logo.
+# The chart's camera button saves a vector SVG for slides (exports.plotly_config).
 PLOTLY_CONFIG = {
-    "displaylogo": False,
+    **exports.plotly_config("svg", 3),
     "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
-    "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 
 
@@ -112,13 +113,13 @@ def optimizer_card(run: RunConfig, container=None) -> None:
     )  # fmt: skip
 
 
-def export_panel(experiment: Experiment, trajectories: list[Any], key: str) -> None:
-    """The export panel, when its module is installed (it is written separately)."""
-    try:
-        from app_ui.export_panel import render_export_panel
-    except ImportError:
-        return
-    render_export_panel(experiment, trajectories, key=key)
+def export_panel(
+    experiment: Experiment, trajectories: list[Any], key: str, layout: str = "overlay"
+) -> None:
+    """The export panel: every format, with the page's current layout as the default."""
+    from app_ui.export_panel import render_export_panel
+
+    render_export_panel(experiment, trajectories, key=key, default_layout=layout)
 
 
 def surface_header(surface_choice: SurfaceChoice) -> None:

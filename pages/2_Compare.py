@@ -130,5 +130,5 @@ for i, run in enumerate(experiment_.runs):
         st.page_link(links.EXPLORE_PAGE, label=t("app.compare.explore_run"), icon=":material/search:",
                      query_params=links.explore_params(single))  # fmt: skip
 
-sections.export_panel(experiment_, trajectories, key="compare")
+sections.export_panel(experiment_, trajectories, key="compare", layout=layout)
 page.finish()

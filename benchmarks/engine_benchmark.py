@@ -108,7 +108,9 @@ def first_load_seconds(cache_dir: str | None) -> float:
 
 
 def main() -> None:
-    engine = best_of(lambda: optim_core.run("adam", "rosenbrock", start=(-1.5, 2.0), steps=1000, lr=0.01))
+    engine = best_of(
+        lambda: optim_core.run("adam", "rosenbrock", start=(-1.5, 2.0), steps=1000, lr=0.01)
+    )
     seed = best_of(seed_loop, repeats=3)
     print(f"single trajectory, 1000 Adam steps: engine {engine * 1e3:.2f} ms, "
           f"seed loop {seed * 1e3:.2f} ms, speed-up {seed / engine:.1f}x (goal >= 10x)")  # fmt: skip

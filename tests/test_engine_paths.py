@@ -71,7 +71,7 @@ def test_whole_batch_path_applies_reduce_on_plateau_per_row():
 def test_gradients_too_large_to_square_are_divergence_on_both_paths(name, record_state):
     # σ = 1e200 noise: g² overflows inside the optimizer's state while m/√v = 0 would keep
     # the point finite; both paths must stop the row and say so.
-    starts = np.zeros((BIG, 2)) + [1.0, 1.0]
+    starts = np.ones((BIG, 2))
     batch = optim_core.run(name, "bowl", start=starts, steps=5, noise=1e200,
                            record_state=record_state)  # fmt: skip
     single = optim_core.run(name, "bowl", start=(1.0, 1.0), steps=5, noise=1e200)

@@ -939,11 +939,18 @@ def curves_figure(
     fig.update_yaxes(rangemode="tozero", row=2, col=1)
     fig.update_xaxes(title_text=t("app.fig.step"), row=3, col=1)
     _step_marker(fig, step, dark)
+    return _finish_curves(fig, dark, font_size, height, legend_y=1.04)
+
+
+def _finish_curves(
+    fig: go.Figure, dark: bool, font_size, height: int, legend_y: float
+) -> go.Figure:
+    """The layout every curve panel shares: theme, horizontal legend, unified hover."""
     fig.update_layout(
         **_template(dark, font_size),
         height=height,
         margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0),
+        legend=dict(orientation="h", yanchor="bottom", y=legend_y, xanchor="left", x=0),
         hovermode="x unified",
     )
     fig.update_annotations(font=dict(size=font_size or FONT_SIZE))
@@ -1005,15 +1012,7 @@ def comparison_curves_figure(
         fig.add_hline(y=tolerance, line=dict(dash="dash", width=1, color="#888888"), row=1, col=1)
     fig.update_yaxes(type="log", exponentformat="power", dtick=1)
     fig.update_xaxes(title_text=t("app.fig.step"))
-    fig.update_layout(
-        **_template(dark, font_size),
-        height=height,
-        margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.1, xanchor="left", x=0),
-        hovermode="x unified",
-    )
-    fig.update_annotations(font=dict(size=font_size or FONT_SIZE))
-    return fig
+    return _finish_curves(fig, dark, font_size, height, legend_y=1.1)
 
 
 # --- 3-D -------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ built to stay small and to keep the surface visible while it plays:
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -57,7 +58,8 @@ MAX_SLIDER_LABELS = 40  # more frames than this: the slider's tick labels are hi
 ANIMATION_MARGIN = 150  # bottom margin that holds the buttons and the slider
 SIGNIFICANT_DIGITS = 4  # coordinates are rounded to this many digits of the view's size
 SURFACE_3D_RESOLUTION = 60
-CLICK_GRID_POINTS = 41  # invisible, clickable points per axis (to pick a start)
+CLICK_GRID_POINTS = 21  # invisible, clickable points per axis (to pick a start): each
+# costs SVG work on every redraw (41 per axis added ~100 ms); the numbers fields are exact
 FONT_SIZE = 13
 PRESENTER_FONT_SIZE = 20
 
@@ -386,7 +388,7 @@ def _click_grid_trace(surface, points: int, decimals: int) -> go.Scatter:
         y=_round(xy[:, 1], decimals),
         customdata=np.round(f, 4).astype(np.float32),
         mode="markers",
-        marker=dict(size=14, color="rgba(0,0,0,0)", opacity=0),
+        marker=dict(size=26, color="rgba(0,0,0,0)", opacity=0),  # covers the grid spacing
         hovertemplate="x=%{x}<br>y=%{y}<br>f=%{customdata:.4g}<extra></extra>",
         name=t("app.fig.pick_start"),
         showlegend=False,
@@ -752,6 +754,42 @@ def contour_figure(
     return fig
 
 
+class AnimatedFigure(go.Figure):
+    """A `go.Figure` whose generated animation frames stay plain dicts until read.
+
+    `to_dict()` (what Streamlit, `to_json` and `write_html` call) emits them as they are;
+    reading `.frames` (tests, notebooks) validates them then.  Plotly's per-property
+    validation of ~1500 frame traces was most of a Compare rerun's server time.
+    """
+
+    _raw_frames: list[dict] | None = None
+
+    def set_raw_frames(self, frames: list[dict]) -> None:
+        self._raw_frames = frames
+
+    @property
+    def frames(self):
+        if self._raw_frames is not None:
+            raw, self._raw_frames = self._raw_frames, None
+            validate, self._validate = self._validate, False
+            try:
+                go.Figure.frames.fset(self, raw)
+            finally:
+                self._validate = validate
+        return go.Figure.frames.fget(self)
+
+    @frames.setter
+    def frames(self, value) -> None:
+        self._raw_frames = None
+        go.Figure.frames.fset(self, value)
+
+    def to_dict(self) -> dict:
+        result = super().to_dict()
+        if self._raw_frames is not None:
+            result["frames"] = copy.deepcopy(self._raw_frames)
+        return result
+
+
 def _add_frames(fig, anims, arrow_run, steps, max_frames, animated, shown, dark, decimals, font_size,
                 domain=None):  # fmt: skip
     """Frames for the subsampled steps (group `MAIN_GROUP`), plus a copy of the first
@@ -770,13 +808,9 @@ def _add_frames(fig, anims, arrow_run, steps, max_frames, animated, shown, dark,
     ]
     active = int(np.argmin(np.abs(drawn - shown)))
     fig.update_layout(**_animation_controls(names, active, font_size, dark))
-    # Frames hold only plain x/y lists shaped like the validated traces above; plotly's
-    # per-property validation of ~1000 frame traces would cost more than the whole run.
-    validate, fig._validate = fig._validate, False
-    try:
-        fig.frames = frames
-    finally:
-        fig._validate = validate
+    # Frames hold only plain x/y lists shaped like the validated traces above.
+    fig.__class__ = AnimatedFigure  # a go.Figure (make_subplots' too): same data, fast frames
+    fig.set_raw_frames(frames)
 
 
 def small_multiples_figure(

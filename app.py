@@ -6,10 +6,40 @@ import streamlit as st
 from app_ui import links, runs
 from app_ui.page import setup_page
 from i18n import t
-from optim_core import ParameterError, presets
+from optim_core import Experiment, ParameterError, presets
 from viz import figures
 
 GALLERY_COLUMNS = 3
+SETTINGS_FILE_LIMIT = 256 * 1024  # bytes: a settings file is a few kB
+
+
+def open_settings_file() -> None:
+    """Open a settings file saved by the export panel or the command line; a file that is
+    not valid settings gets a message naming the problem, and the page stays as it is."""
+    upload = st.file_uploader(
+        t("app.home.open_settings"), type="json", key="_settings_file",
+        help=t("app.home.open_settings_help"),
+    )  # fmt: skip
+    if upload is None:
+        return
+    data = upload.getvalue()
+    try:
+        if len(data) > SETTINGS_FILE_LIMIT:
+            raise ParameterError(
+                "settings file", f"{len(data)} bytes", f"at most {SETTINGS_FILE_LIMIT} bytes"
+            )
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ParameterError("settings file", upload.name, "UTF-8 JSON text") from None
+        experiment = Experiment.from_json(text)
+    except ParameterError as error:
+        st.error(t("app.home.settings_error", name=upload.name, message=str(error)))
+        return
+    st.switch_page(
+        links.experiment_page(experiment), query_params=links.experiment_link_params(experiment)
+    )
+
 
 page = setup_page("home")
 st.title(t("common.app_name"))
@@ -22,6 +52,8 @@ cols[1].page_link(
 cols[2].page_link(
     links.SCHEDULES_PAGE, label=t("app.home.go_schedules"), icon=":material/trending_down:"
 )
+
+open_settings_file()
 
 st.header(t("app.home.gallery"))
 st.caption(t("app.home.gallery_help"))

@@ -77,12 +77,21 @@ def explore_params(experiment: Experiment) -> dict[str, str]:
     return params
 
 
+def experiment_page(experiment: Experiment) -> str:
+    """Where an experiment opens: Explore for a single run, Compare otherwise."""
+    return EXPLORE_PAGE if len(experiment.runs) == 1 else COMPARE_PAGE
+
+
+def experiment_link_params(experiment: Experiment, *, layout: str | None = None) -> dict[str, str]:
+    """The query parameters of `experiment` for the page it opens on."""
+    if experiment_page(experiment) == EXPLORE_PAGE:
+        return explore_params(experiment)
+    return experiment_params(experiment, layout=layout)
+
+
 def preset_page(preset: Preset) -> str:
-    """Where a preset opens: Explore for a single run, Compare otherwise."""
-    return EXPLORE_PAGE if len(preset.experiment.runs) == 1 else COMPARE_PAGE
+    return experiment_page(preset.experiment)
 
 
 def preset_params(preset: Preset) -> dict[str, str]:
-    if preset_page(preset) == EXPLORE_PAGE:
-        return explore_params(preset.experiment)
-    return experiment_params(preset.experiment, layout=preset.layout)
+    return experiment_link_params(preset.experiment, layout=preset.layout)

@@ -141,3 +141,32 @@ def test_a_hostile_link_is_refused_politely(page, app_url):
     assert exception_boxes(page) == 0
     assert page.js_errors == []
     assert page.evaluate("() => window.__xss === undefined")
+
+
+def test_a_saved_settings_file_reopens_its_experiment(page, app_url, tmp_path):
+    from optim_core import presets
+
+    experiment = presets.get("d2l_ch12").experiment
+    saved = tmp_path / "d2l.settings.json"
+    saved.write_text(experiment.to_json(), encoding="utf-8")
+    open_page(page, app_url)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(saved))
+    page.wait_for_url(re.compile(r"/Compare\?"), timeout=30_000)
+    page.wait_for_selector(MAIN_PLOT)
+    query = parse_qs(urlparse(page.url).query)
+    # The link keeps what differs from the page's defaults: D2L's bowl, 20 steps, 7 runs.
+    assert query["bowl_a"] == ["0.1"] and query["bowl_b"] == ["2"], query
+    assert query["steps"] == ["20"] and query["n"] == ["7"], query
+    assert query["o7_opt"] == ["rmsprop"] and query["o7_conv"] == ["eps_inside"], query
+    assert exception_boxes(page) == 0
+
+
+def test_a_broken_settings_file_is_refused_with_a_message(page, app_url, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"surface": "bowl", "runs": [{"optimizer": "adam", "hyper": {"lr": -1}}]}')
+    open_page(page, app_url)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(broken))
+    error = page.locator('[data-testid="stAlert"]').filter(has_text="broken.json")
+    error.wait_for(timeout=30_000)
+    assert "lr" in error.inner_text()
+    assert exception_boxes(page) == 0

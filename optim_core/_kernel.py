@@ -107,6 +107,8 @@ def _lerp(start, end, weight):
 
 @njit(cache=True, inline="always")
 def _sgd(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    """SGD, θ ← θ − ηg: matches torch.optim.SGD (momentum=0) and Deep Learning from
+    Scratch's `SGD`.  LaTeX: `registry.OPTIMIZERS["sgd"]`."""
     for i in range(2):
         w[1, i] = lr
         new[i] = theta[i] + (-lr) * g[i]
@@ -114,6 +116,15 @@ def _sgd(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
 
 @njit(cache=True, inline="always")
 def _momentum(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    """Heavy-ball momentum and Nesterov (NAG).
+
+    conv 0 (default) matches torch.optim.SGD(momentum=μ[, nesterov=True]): b ← μb + g,
+    θ ← θ − η·b (NAG: θ ← θ − η(g + μb)).  conv 1 is the velocity form of Hands-On ML
+    eq. 11-4/11-5, Deep Learning from Scratch and Keras: v ← μv − ηg, θ ← θ + v, with NAG's
+    gradient taken at θ + μv.  conv 2 (momentum only) is the EMA form m ← μm + (1−μ)g.
+    .. note:: torch and velocity forms agree at a constant learning rate and part under a
+       schedule (torch rescales the whole buffer by today's η).  LaTeX: the registry.
+    """
     mu = h[H_MOMENTUM]
     for i in range(2):
         w[2, i] = lr
@@ -131,6 +142,10 @@ def _momentum(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
 
 @njit(cache=True, inline="always")
 def _adagrad(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    """AdaGrad: conv 0 matches torch.optim.Adagrad (ε outside the root, lr_decay,
+    initial accumulator); conv 1 is Deep Learning from Scratch's `AdaGrad` (ε = 1e-7,
+    p −= lr·g/(√h + ε) in that order); conv 2 is Dive into Deep Learning §12.7 (ε inside
+    the root).  LaTeX: `registry.OPTIMIZERS["adagrad"]`."""
     eps = h[H_EPS]
     clr = lr / (1.0 + (t - 1.0) * h[H_LR_DECAY]) if conv == 0 else lr
     for i in range(2):
@@ -149,6 +164,9 @@ def _adagrad(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
 
 @njit(cache=True, inline="always")
 def _rmsprop(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    """RMSProp: conv 0 matches torch.optim.RMSprop (centered=False, momentum=0); conv 1 is
+    Dive into Deep Learning §12.8 / Hands-On ML eq. 11-7 (ε inside the root).  LaTeX:
+    `registry.OPTIMIZERS["rmsprop"]`."""
     alpha, eps = h[H_ALPHA], h[H_EPS]
     for i in range(2):
         w[1, i] = w[1, i] * alpha + (1.0 - alpha) * g[i] * g[i]
@@ -163,6 +181,8 @@ def _rmsprop(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
 
 @njit(cache=True, inline="always")
 def _adadelta(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    """AdaDelta: matches torch.optim.Adadelta (Zeiler 2012 with η = 1).  LaTeX:
+    `registry.OPTIMIZERS["adadelta"]`."""
     rho, eps = h[H_RHO], h[H_EPS]
     for i in range(2):
         w[1, i] = w[1, i] * rho + (1.0 - rho) * g[i] * g[i]
@@ -175,6 +195,15 @@ def _adadelta(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
 
 @njit(cache=True, inline="always")
 def _adam(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    """Adam, AMSGrad, AdamW.
+
+    conv 0 matches torch.optim.Adam / Adam(amsgrad=True) / AdamW (lerp first moment, ε
+    added after the bias-corrected root, AdamW's decay θ(1 − ηλ) first).  conv 1 is Deep
+    Learning from Scratch's / Keras's Adam: the bias correction folded into η_t and ε added
+    to the uncorrected root.  conv 2 is Hands-On ML eq. 11-8 (ε inside the root).
+    .. note:: the forms differ only through where ε enters, so their paths part visibly
+       only when ε matters (tiny gradients).  LaTeX: the registry.
+    """
     b1, b2, eps = h[H_BETA1], h[H_BETA2], h[H_EPS]
     bc1, bc2 = 1.0 - p[POW_B1], 1.0 - p[POW_B2]
     hat = 4 if opt == AMSGRAD else 3  # slot of m_hat; v_hat, step_size, update follow
@@ -210,6 +239,8 @@ def _adam(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
 
 @njit(cache=True, inline="always")
 def _adamax(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    """AdaMax: conv 0 matches torch.optim.Adamax (u ← max(β₂u, |g| + ε)); conv 1 is Keras
+    (ε added to u in the step).  LaTeX: `registry.OPTIMIZERS["adamax"]`."""
     b1, b2, eps = h[H_BETA1], h[H_BETA2], h[H_EPS]
     bc1 = 1.0 - p[POW_B1]
     clr = lr / bc1
@@ -228,6 +259,9 @@ def _adamax(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
 
 @njit(cache=True, inline="always")
 def _nadam(opt, conv, record, w, g, h, p, lr, t, theta, new, aux):
+    """NAdam: conv 0 matches torch.optim.NAdam and Keras Nadam (momentum schedule
+    μ_t = β₁(1 − ½·0.96^{tψ})); conv 1 is Dozat's constant-β₁ form (optax.nadam).  LaTeX:
+    `registry.OPTIMIZERS["nadam"]`."""
     b1, b2, eps = h[H_BETA1], h[H_BETA2], h[H_EPS]
     bc2 = 1.0 - p[POW_B2]
     if conv == 1:  # constant beta1 (Dozat's simplified form, optax)

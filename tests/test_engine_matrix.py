@@ -148,7 +148,7 @@ def test_every_optimizer_has_a_matrix_entry():
         assert set(row) == set(SURFACES), name
 
 
-@pytest.mark.parametrize(("name", "surface"), matrix_cases())
+@pytest.mark.parametrize(("name", "surface"), list(matrix_cases()))
 def test_optimizer_reaches_a_known_minimum(name, surface):
     if name not in MATRIX or surface not in MATRIX[name]:
         pytest.fail(f"no MATRIX entry for {name} on {surface}")
@@ -190,7 +190,7 @@ def balanced(latex: str) -> bool:
     return depth == 0 and begins == ends
 
 
-@pytest.mark.parametrize(("name", "convention"), all_conventions())
+@pytest.mark.parametrize(("name", "convention"), list(all_conventions()))
 def test_every_convention_has_latex_reference_and_card(name, convention):
     spec = optim_core.spec(name)
     assert spec.title.strip() and spec.family in ("first_order", "newton", "lbfgs")
@@ -216,7 +216,7 @@ def test_conventions_and_state_slots_are_well_formed(name):
     assert list(traj.state) == slots
 
 
-@pytest.mark.parametrize(("name", "param"), all_params())
+@pytest.mark.parametrize(("name", "param"), list(all_params()))
 def test_every_param_has_help_and_a_valid_default(name, param):
     assert param.help.strip(), "help text"
     value = param.validate(param.default, owner=name)

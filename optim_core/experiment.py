@@ -43,7 +43,8 @@ class RunConfig:
         return engine._hyperparameters(opt, conv, dict(self.hyper))
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"optimizer": self.optimizer, "hyper": dict(self.hyper)}
+        hyper = {k: list(v) if isinstance(v, tuple) else v for k, v in self.hyper.items()}
+        out: dict[str, Any] = {"optimizer": self.optimizer, "hyper": hyper}  # JSON-shaped
         if self.convention:
             out["convention"] = self.convention
         if self.schedule:
@@ -67,8 +68,10 @@ class RunConfig:
         hyper = data.get("hyper") or {}
         if not isinstance(hyper, Mapping):
             raise ParameterError("hyper", hyper, "an object of hyperparameter values")
-        # Validate now so a bad file fails at load time, not at the first run.
+        # Validate now so a bad file fails at load time, not at the first run; JSON lists
+        # (betas) come back as the tuples the presets use, so a loaded file equals its source.
         engine._hyperparameters(opt, conv.name, dict(hyper))
+        hyper = {k: tuple(v) if isinstance(v, list) else v for k, v in hyper.items()}
         schedule = data.get("schedule") or None
         if schedule is not None:
             schedule = schedules.normalize(schedule)

@@ -128,7 +128,8 @@ PRESETS: dict[str, Preset] = {
             source="Beale (1958) test function; optimizer gallery convention",
             figure="Contour comparison",
             description="Start high on Beale's wall: a huge first gradient. Plain SGD must use a "
-            "tiny rate, adaptive methods normalise the step.",
+            "tiny rate, Momentum at that same rate still blows up within a few steps, and the "
+            "adaptive methods normalise the step.",
             experiment=Experiment(
                 surface="beale",
                 start=(3.0, 4.0),
@@ -187,8 +188,9 @@ PRESETS: dict[str, Preset] = {
             title="Escaping a saddle: noise and Newton",
             source="Goodfellow, Bengio & Courville, Deep Learning, §8.2.3 (saddle points)",
             figure="Saddle x² − y²",
-            description="Exact gradient descent started almost on the ridge creeps; the same run "
-            "with gradient noise escapes; Newton's method jumps onto the saddle itself.",
+            description="Gradient descent started almost on the ridge creeps past the saddle "
+            "before it escapes; Newton's method jumps onto the saddle itself. Raise the "
+            "gradient noise σ to watch the escape come sooner.",
             experiment=Experiment(
                 surface="saddle",
                 start=(-1.8, 1e-6),

@@ -24,7 +24,8 @@ OKABE_ITO = {
     "reddish_purple": "#CC79A7",
     "black": "#000000",
 }
-_CYCLE = ("blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue", "yellow")
+# Yellow is left out of the cycle: it vanishes on the surface's light (high) regions.
+_CYCLE = ("blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue", "black")
 # Fixed colour per optimizer (families share hues so related methods look related).
 OPTIMIZER_COLORS = {
     "sgd": OKABE_ITO["black"],
@@ -32,7 +33,7 @@ OPTIMIZER_COLORS = {
     "nesterov": OKABE_ITO["sky_blue"],
     "adagrad": OKABE_ITO["bluish_green"],
     "rmsprop": OKABE_ITO["orange"],
-    "adadelta": OKABE_ITO["yellow"],
+    "adadelta": OKABE_ITO["bluish_green"],  # AdaGrad's heir; dash-dotted to tell them apart
     "adam": OKABE_ITO["vermillion"],
     "amsgrad": OKABE_ITO["reddish_purple"],
     "adamw": OKABE_ITO["reddish_purple"],
@@ -70,17 +71,18 @@ def optimizer_color(name: str, index: int = 0) -> str:
 
 
 def run_colors(optimizers: list[str]) -> list[str]:
-    """Colours for a list of runs: the optimizer's own colour, unless that optimizer
-    appears more than once (a sweep), where each repeat gets the next cycle colour."""
-    seen: dict[str, int] = {}
+    """Colours for a list of runs: an optimizer that appears once keeps its own colour; the
+    runs of an optimizer that appears several times (a sweep) take palette colours that no
+    other run uses, so no two runs share a colour while the palette lasts."""
+    single = {name for name in optimizers if optimizers.count(name) == 1}
+    used = {optimizer_color(name) for name in single}
+    spare = [OKABE_ITO[c] for c in _CYCLE if OKABE_ITO[c] not in used]
     colors = []
-    for i, name in enumerate(optimizers):
-        repeat = seen.get(name, 0)
-        seen[name] = repeat + 1
-        if repeat == 0 and optimizers.count(name) == 1:
+    for index, name in enumerate(optimizers):
+        if name in single:
             colors.append(optimizer_color(name))
         else:
-            colors.append(OKABE_ITO[_CYCLE[(i + repeat) % len(_CYCLE)]])
+            colors.append(spare.pop(0) if spare else OKABE_ITO[_CYCLE[index % len(_CYCLE)]])
     return colors
 
 

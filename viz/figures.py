@@ -960,14 +960,8 @@ def curves_figure(
                 )  # fmt: skip
         if tr.diverged_at is not None:
             fig.add_trace(
-                go.Scatter(
-                    x=[last], y=[gap[last]], mode="markers",
-                    marker=dict(symbol=style.DIVERGED_SYMBOL, size=16, color=colors[i], line=dict(color=colors[i], width=3)),
-                    showlegend=False, name=t("app.fig.diverged_at", step=int(tr.diverged_at)),
-                    hovertemplate="%{fullData.name}<extra></extra>",
-                ),
-                row=1, col=1,
-            )  # fmt: skip
+                _diverged_marker(last, gap[last], colors[i], tr.diverged_at), row=1, col=1
+            )
     fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=1, col=1)
     fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=3, col=1)
     fig.update_yaxes(rangemode="tozero", row=2, col=1)
@@ -989,6 +983,16 @@ def _finish_curves(
     )
     fig.update_annotations(font=dict(size=font_size or FONT_SIZE))
     return fig
+
+
+def _diverged_marker(step: int, value: float, color: str, diverged_at: int) -> go.Scatter:
+    """The cross that marks where a run's curve stops because the run diverged."""
+    return go.Scatter(
+        x=[step], y=[value], mode="markers",
+        marker=dict(symbol=style.DIVERGED_SYMBOL, size=16, color=color, line=dict(color=color, width=3)),
+        showlegend=False, name=t("app.fig.diverged_at", step=int(diverged_at)),
+        hovertemplate="%{fullData.name}<extra></extra>",
+    )  # fmt: skip
 
 
 def comparison_curves_figure(
@@ -1034,14 +1038,8 @@ def comparison_curves_figure(
             )  # fmt: skip
         if tr.diverged_at is not None:
             fig.add_trace(
-                go.Scatter(
-                    x=[last], y=[gap[last]], mode="markers",
-                    marker=dict(symbol=style.DIVERGED_SYMBOL, size=16, color=colors[i], line=dict(color=colors[i], width=3)),
-                    showlegend=False, name=t("app.fig.diverged_at", step=int(tr.diverged_at)),
-                    hovertemplate="%{fullData.name}<extra></extra>",
-                ),
-                row=1, col=1,
-            )  # fmt: skip
+                _diverged_marker(last, gap[last], colors[i], tr.diverged_at), row=1, col=1
+            )
     if tolerance is not None:
         fig.add_hline(y=tolerance, line=dict(dash="dash", width=1, color="#888888"), row=1, col=1)
     fig.update_yaxes(type="log", exponentformat="power", dtick=1)

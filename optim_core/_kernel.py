@@ -375,6 +375,35 @@ def step_callback(kernel_id: int):
 
 
 @njit(cache=True, inline="always")
+def _perturbed(gx, gy, x, y, sigma, relative, z0, z1, decay):
+    """The gradient the optimizer receives: plus noise σ·z (σ·‖g‖·z when relative), plus
+    the L2 term λθ (`decay` = λ; AdamW passes 0 and decays θ itself)."""
+    scale = sigma * math.sqrt(gx * gx + gy * gy) if relative else sigma
+    gx, gy = gx + scale * z0, gy + scale * z1
+    if decay != 0.0:
+        gx, gy = gx + x * decay, gy + y * decay
+    return gx, gy
+
+
+@njit(cache=True, inline="always")
+def _plateau(value, lr, base, best, bad, cooldown, multiplier, plateau):
+    """torch.optim.lr_scheduler.ReduceLROnPlateau (mode "min", relative threshold) fed the
+    loss after each update; returns the new (best, bad, cooldown, multiplier)."""
+    if value < best * (1.0 - plateau[P_THRESHOLD]):
+        best, bad = value, 0
+    else:
+        bad += 1
+    if cooldown > 0:
+        cooldown, bad = cooldown - 1, 0
+    if bad > plateau[P_PATIENCE]:
+        reduced = max(lr * plateau[P_FACTOR], plateau[P_MIN_LR])
+        if base > 0.0 and lr - reduced > 1e-8:  # torch's eps: never raise the rate
+            multiplier = reduced / base
+        cooldown, bad = int(plateau[P_COOLDOWN]), 0
+    return best, bad, cooldown, multiplier
+
+
+@njit(cache=True, inline="always")
 def _probe_gradient(value_fn, value_grad_fn, x, y, fd_step, out, out_ptr):
     """The gradient the optimizer sees: exact, or central differences with step h."""
     if fd_step > 0.0:
@@ -452,15 +481,13 @@ def run_first_order(
                 g[1] = exact[1]
             else:
                 _probe_gradient(value_fn, value_grad_fn, px, py, fd_step, g, g_ptr)
-            if noise.shape[0] > 0:
-                scale = noise_sigma[b]
-                if noise_relative:
-                    scale *= math.sqrt(g[0] * g[0] + g[1] * g[1])
-                g[0] += scale * noise[b, t - 1, 0]
-                g[1] += scale * noise[b, t - 1, 1]
-            if opt != ADAMW and h[H_WD] != 0.0:  # L2: the gradient of λ‖θ‖²/2 at that point
-                g[0] = g[0] + px * h[H_WD]
-                g[1] = g[1] + py * h[H_WD]
+            if noise.shape[0] > 0 or (opt != ADAMW and h[H_WD] != 0.0):
+                z0, z1 = (
+                    (noise[b, t - 1, 0], noise[b, t - 1, 1]) if noise.shape[0] > 0 else (0.0, 0.0)
+                )
+                # L2 at the point where the gradient was taken (θ, or NAG's look-ahead).
+                g[0], g[1] = _perturbed(g[0], g[1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                                        0.0 if opt == ADAMW else h[H_WD])  # fmt: skip
             if not (abs(g[0]) < GRADIENT_LIMIT and abs(g[1]) < GRADIENT_LIMIT):
                 alive = False
                 diverged_at[b] = t
@@ -511,22 +538,9 @@ def run_first_order(
             if record:
                 state[b, t] = w
             if plateau[P_ENABLED] > 0.0:
-                # torch.optim.lr_scheduler.ReduceLROnPlateau, mode="min", threshold_mode="rel"
-                if value < best * (1.0 - plateau[P_THRESHOLD]):
-                    best = value
-                    bad = 0
-                else:
-                    bad += 1
-                if cooldown > 0:
-                    cooldown -= 1
-                    bad = 0
-                if bad > plateau[P_PATIENCE]:
-                    base = lr_row[min(t, n_steps - 1)]
-                    reduced = max(lr * plateau[P_FACTOR], plateau[P_MIN_LR])
-                    if base > 0.0 and lr - reduced > 1e-8:  # torch's eps: never raise the rate
-                        multiplier = reduced / base
-                    cooldown = int(plateau[P_COOLDOWN])
-                    bad = 0
+                best, bad, cooldown, multiplier = _plateau(
+                    value, lr, lr_row[min(t, n_steps - 1)], best, bad, cooldown, multiplier, plateau
+                )
 
 
 # --- large batches: one callback call per step for all rows ---------------------------------
@@ -620,15 +634,16 @@ def run_first_order_batch(
                     continue
                 g[b, 0] = exact[b, 0]
                 g[b, 1] = exact[b, 1]
-                if noise.shape[0] > 0:
-                    scale = noise_sigma[b]
-                    if noise_relative:
-                        scale *= math.sqrt(g[b, 0] * g[b, 0] + g[b, 1] * g[b, 1])
-                    g[b, 0] += scale * noise[b, t - 1, 0]
-                    g[b, 1] += scale * noise[b, t - 1, 1]
-                if opt != ADAMW and hyper[b, H_WD] != 0.0:
-                    g[b, 0] = g[b, 0] + path[t - 1, b, 0] * hyper[b, H_WD]
-                    g[b, 1] = g[b, 1] + path[t - 1, b, 1] * hyper[b, H_WD]
+                if noise.shape[0] > 0 or (opt != ADAMW and hyper[b, H_WD] != 0.0):
+                    z0, z1 = (
+                        (noise[b, t - 1, 0], noise[b, t - 1, 1])
+                        if noise.shape[0] > 0
+                        else (0.0, 0.0)
+                    )
+                    g[b, 0], g[b, 1] = _perturbed(
+                        g[b, 0], g[b, 1], path[t - 1, b, 0], path[t - 1, b, 1], noise_sigma[b],
+                        noise_relative, z0, z1, 0.0 if opt == ADAMW else hyper[b, H_WD],
+                    )  # fmt: skip
                 if not (abs(g[b, 0]) < GRADIENT_LIMIT and abs(g[b, 1]) < GRADIENT_LIMIT):
                     active[b] = 0.0  # skipped by the update, frozen by the checks below
                     diverged_at[b] = t
@@ -668,20 +683,8 @@ def run_first_order_batch(
                 if record:
                     state[t, b] = work[b]
                 if adapt_lr:
-                    # torch.optim.lr_scheduler.ReduceLROnPlateau, mode="min", rel threshold
-                    value = loss[t, b]
-                    if value < best[b] * (1.0 - plateau[P_THRESHOLD]):
-                        best[b] = value
-                        bad[b] = 0
-                    else:
-                        bad[b] += 1
-                    if cooldown[b] > 0:
-                        cooldown[b] -= 1
-                        bad[b] = 0
-                    if bad[b] > plateau[P_PATIENCE]:
-                        base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                        reduced = max(rates[b] * plateau[P_FACTOR], plateau[P_MIN_LR])
-                        if base > 0.0 and rates[b] - reduced > 1e-8:  # torch: never raise it
-                            multiplier[b] = reduced / base
-                        cooldown[b] = int(plateau[P_COOLDOWN])
-                        bad[b] = 0
+                    base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
+                    best[b], bad[b], cooldown[b], multiplier[b] = _plateau(
+                        loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b],
+                        plateau,
+                    )  # fmt: skip

@@ -563,3 +563,109 @@ def test_builders_do_not_import_streamlit():
     from pathlib import Path
 
     assert "import streamlit" not in Path(figures.__file__).read_text(encoding="utf-8")
+
+
+# --- figures built as dicts: what plotly.py would build, drawn once ------------------------
+
+
+def _hot_figures(surface, runs):
+    """Every figure a page redraws on each change (built as plain dicts)."""
+    return {
+        "contour": figures.contour_figure(surface, runs, clickable=True),
+        "contour_static": figures.contour_figure(surface, runs, animate=False, font_size=20),
+        "arrows": figures.contour_figure(surface, runs[:1], arrows=True, step=3, dark=True),
+        "grid": figures.small_multiples_figure(surface, runs, clickable=True),
+        "curves": figures.curves_figure(runs, step=5),
+        "comparison": figures.comparison_curves_figure(runs, tolerance=1e-3),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["contour", "contour_static", "arrows", "grid", "curves", "comparison"]
+)
+def test_dict_built_figures_are_what_plotly_validates(bowl_dlfs, diverging, name):
+    for surface, runs in (bowl_dlfs, diverging):
+        fig = _hot_figures(surface, runs)[name]
+        assert isinstance(fig, figures.SpecFigure)
+        sent = fig.to_dict()  # what st.plotly_chart serialises
+        validated = go.Figure(sent).to_dict()  # plotly.py's full validation of every property
+        assert json.dumps(validated, sort_keys=True) == json.dumps(sent, sort_keys=True)
+
+
+def test_a_spec_figure_becomes_an_ordinary_figure_when_touched(bowl_dlfs):
+    surface, runs = bowl_dlfs
+    fig = figures.contour_figure(surface, runs)
+    sent = fig.to_dict()
+    sent["layout"]["height"] = 1  # the caller's copy: the figure keeps its own
+    assert fig.to_dict()["layout"]["height"] != 1
+    assert type(fig) is figures.SpecFigure
+    assert fig.layout.height == 560  # first use validates and converts
+    assert type(fig) is go.Figure
+    fig.update_layout(height=400)
+    assert fig.to_dict()["layout"]["height"] == 400
+    assert len(fig.frames) == len(sent["frames"])
+
+
+def test_trail_indices_equal_numpys_formula():
+    # _trail_indices is NumPy's `unique(round(linspace(first, step, count)))`, rewritten
+    # without per-call overhead: the same integers for every step and window.
+    for window in (12, 13, 29, 30, 31, 45, 100, 333):
+        for step in range(0, 700, 7):
+            first = max(0, step - window)
+            count = min(step - first + 1, figures.MAX_TRAIL_POINTS)
+            expected = np.unique(np.round(np.linspace(first, step, count)).astype(int)).tolist()
+            assert figures._trail_indices(step, window) == expected, (step, window)
+
+
+# --- margins: fixed, so plotly.js draws each figure once -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["contour", "contour_static", "arrows", "grid", "curves", "comparison"]
+)
+def test_margins_are_fixed_and_leave_room_for_the_legend(compare_4x300, name):
+    surface, runs = compare_4x300
+    layout = _hot_figures(surface, runs)[name].to_dict()["layout"]
+    assert layout["margin"]["autoexpand"] is False
+    legend = layout.get("legend")
+    if legend is not None and name != "grid":
+        rows = 3 if name == "arrows" else 1  # the arrows' legend group stacks three entries
+        assert layout["margin"]["t"] >= rows * figures._legend_row_height(layout["font"]["size"])
+        assert legend["maxheight"] > rows * figures._legend_row_height(layout["font"]["size"])
+
+
+def test_legend_rows_stack_a_group_and_wrap_long_lines():
+    one_row = [(f"run{i}", name) for i, name in enumerate(["SGD", "Momentum", "AdaGrad", "Adam"])]
+    assert figures._legend_rows(one_row, 13) == 1
+    arrows = [("arrows", "gradient"), ("arrows", "momentum"), ("arrows", "update")]
+    assert figures._legend_rows([("run0", "Momentum"), *arrows], 13) == 3
+    long = [(f"run{i}", "Adam (lr=0.3, β₁=0.9, β₂=0.999) with a long label") for i in range(4)]
+    assert figures._legend_rows(long, 13) == 4
+    assert figures._legend_rows([], 13) == 0
+
+
+def test_clickable_figures_set_the_modes_streamlit_would_change(compare_4x300):
+    # st.plotly_chart fills in clickmode / hovermode / dragmode of a selectable chart
+    # after its first draw when they are missing, and that redraws it: set all three.
+    surface, runs = compare_4x300
+    for fig in (
+        figures.contour_figure(surface, runs, clickable=True),
+        figures.small_multiples_figure(surface, runs, clickable=True),
+    ):
+        layout = fig.to_dict()["layout"]
+        assert (layout["clickmode"], layout["hovermode"], layout["dragmode"]) == (
+            "event+select",
+            "closest",
+            "pan",
+        )
+
+
+def test_invisible_click_grid_and_long_paths_draw_few_svg_markers(compare_4x300):
+    surface, runs = compare_4x300
+    data = figures.contour_figure(surface, runs, clickable=True).to_dict()["data"]
+    grid = next(t for t in data if "customdata" in t and t["mode"] == "markers")
+    assert grid["marker"]["maxdisplayed"] == 1  # hover and selection use the data only
+    paths = [t for t in data if t.get("mode") == "lines+markers"]
+    assert len(paths) == 4
+    assert all(t["marker"]["maxdisplayed"] == figures.MAX_PATH_MARKERS for t in paths)
+    assert all(len(t["x"]) == 301 for t in paths)  # every iterate stays in the data

@@ -29,7 +29,7 @@ built to stay small and to keep the surface visible while it plays:
 from __future__ import annotations
 
 import base64
-import copy
+import functools
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
+from _plotly_utils.utils import to_typed_array_spec
 from plotly.subplots import make_subplots
 
 from i18n import t
@@ -55,7 +57,9 @@ MAX_TRAIL_POINTS = 30
 MAX_PATH_POINTS = 4000  # longer static paths are subsampled for the browser
 CONTROLS_TOP = 30  # pixels between the x axis and the play buttons (below the tick labels)
 MAX_SLIDER_LABELS = 40  # more frames than this: the slider's tick labels are hidden
-ANIMATION_MARGIN = 150  # bottom margin that holds the buttons and the slider
+ANIMATION_MARGIN = 155  # bottom margin that holds the buttons and the slider (at FONT_SIZE)
+LEGEND_PACKING_WIDTH = 520  # px: legend rows are counted as if the plot were this wide
+MAX_PATH_MARKERS = 150  # a longer path shows every k-th iterate's dot (zoom in to see all)
 SIGNIFICANT_DIGITS = 4  # coordinates are rounded to this many digits of the view's size
 SURFACE_3D_RESOLUTION = 60
 CLICK_GRID_POINTS = 21  # invisible, clickable points per axis (to pick a start): each
@@ -98,6 +102,160 @@ def _template(dark: bool, font_size: int | None) -> dict:
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
     )
+
+
+# --- figures built as plain dicts ----------------------------------------------------------
+#
+# The figures a page redraws on every change (contour, small multiples, curves) are built
+# as the JSON-shaped dict plotly.js reads and wrapped in a `SpecFigure`.  Building
+# plotly.py's validated objects for them (a slider of 120 steps, a few hundred frame
+# traces, the template) took about 60 ms of every Compare rerun; the dict takes a few.
+
+
+class SpecFigure(go.Figure):
+    """A `go.Figure` that keeps the dict it was built from until plotly.py objects are needed.
+
+    `to_dict()` (all that `st.plotly_chart`, `plotly.io.to_json` and `write_html` call)
+    returns a copy of the dict.  Anything else (`.data`, `update_layout`, `show`, `repr`…)
+    first validates the dict, once, and the object becomes an ordinary `go.Figure`, so a
+    notebook or a test gets the whole plotly.py API and any invalid property still raises.
+    """
+
+    def __init__(self, spec: dict) -> None:  # go.Figure.__init__ runs on first use
+        object.__setattr__(self, "_spec", spec)
+
+    def __getattribute__(self, name: str):
+        if name in _SPEC_FIGURE_OWN:
+            return object.__getattribute__(self, name)
+        spec = object.__getattribute__(self, "_spec")
+        object.__setattr__(self, "__class__", go.Figure)
+        object.__delattr__(self, "_spec")
+        go.Figure.__init__(self, spec)
+        return object.__getattribute__(self, name)
+
+    def to_dict(self) -> dict:
+        return _json_copy(object.__getattribute__(self, "_spec"))
+
+    def to_plotly_json(self) -> dict:
+        return self.to_dict()
+
+
+_SPEC_FIGURE_OWN = frozenset({"_spec", "to_dict", "to_plotly_json", "__class__"})
+
+
+def _json_copy(value):
+    """A fresh copy of a figure dict as `go.Figure.to_dict` gives it: dicts and lists are
+    copied, NumPy arrays become plotly.js typed-array specs (base64), other leaves are
+    shared (numbers and strings are immutable)."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict | list | np.ndarray):
+            return [_json_copy(item) for item in value]
+        return list(value)
+    if isinstance(value, np.ndarray):
+        return to_typed_array_spec(value)
+    return value
+
+
+@functools.lru_cache(maxsize=2)
+def _template_spec(dark: bool) -> dict:
+    """plotly.py's plotly_white / plotly_dark template as a dict: its layout, and the trace
+    defaults of the one trace type these figures draw."""
+    full = pio.templates["plotly_dark" if dark else "plotly_white"].to_plotly_json()
+    return dict(data={"scatter": full["data"]["scatter"]}, layout=full["layout"])
+
+
+def _layout(dark: bool, font_size: int | None, **props) -> dict:
+    """The layout every figure here starts from: template, font, transparent background.
+
+    A chart whose points can be selected should set ``clickmode``, ``hovermode`` and
+    ``dragmode`` itself: `st.plotly_chart` fills in any that is missing after the first
+    draw, and that change redraws the whole figure a second time.
+    """
+    return dict(
+        template=_json_copy(_template_spec(dark)),
+        font=dict(family=style.FONT_FAMILY, size=font_size or FONT_SIZE),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        **props,
+    )
+
+
+def _scatter(**props) -> dict:
+    """A scatter trace; properties set to None are left out (plotly's default applies)."""
+    return {"type": "scatter", **{key: value for key, value in props.items() if value is not None}}
+
+
+@functools.lru_cache(maxsize=64)
+def _subplot_layout(rows: int, cols: int, titles: tuple[str, ...], **spacing) -> dict:
+    """The axes and title annotations of a `make_subplots` grid (plotly.py computes the
+    domains), as a layout dict."""
+    return make_subplots(rows=rows, cols=cols, subplot_titles=titles, **spacing).to_dict()["layout"]
+
+
+def _subplot_axes(row: int, col: int, cols: int) -> tuple[str, str]:
+    """The axis ids ("x3", "y3") of cell (row, col), both 1-based, in a `make_subplots` grid."""
+    index = (row - 1) * cols + col
+    suffix = "" if index == 1 else str(index)
+    return f"x{suffix}", f"y{suffix}"
+
+
+def _axis_key(axis_id: str) -> str:
+    """The layout key of an axis id: "x3" -> "xaxis3"."""
+    return f"{axis_id[0]}axis{axis_id[1:]}"
+
+
+# Margins are fixed (``autoexpand=False``): when the legend, the tick labels or the
+# slider push the margins, plotly.js draws the whole figure a second time, and
+# Streamlit draws every changed chart from scratch, so that doubled every redraw.  The
+# sizes below hold what plotly.js measured for these figures at 13 and 20 px fonts.
+
+
+def _legend_row_height(font_size: int) -> float:
+    return 1.6 * font_size + 2
+
+
+def _legend_rows(entries: Sequence[tuple[str, str]], font_size: int) -> int:
+    """Rows a horizontal legend of (group, label) `entries` takes in a chart
+    `LEGEND_PACKING_WIDTH` wide: plotly.js stacks the entries of one legend group and
+    lines the groups up side by side, wrapping them onto new lines."""
+    groups: dict[str, list[str]] = {}
+    for group, label in entries:
+        groups.setdefault(group, []).append(label)
+    rows, line_rows, used = 0, 0, 0.0
+    for labels in groups.values():
+        width = 50 + 0.6 * font_size * max(len(label) for label in labels)  # sample, text, gap
+        if used and used + width > LEGEND_PACKING_WIDTH:
+            rows, line_rows, used = rows + line_rows, 0, 0.0
+        line_rows, used = max(line_rows, len(labels)), used + width
+    return rows + line_rows
+
+
+def _legend_entries(data: Sequence[dict]) -> list[tuple[str, str]]:
+    """The (legend group, name) of every trace shown in the legend."""
+    return [
+        (trace.get("legendgroup") or f"_trace{i}", trace["name"])
+        for i, trace in enumerate(data)
+        if trace.get("showlegend", True)
+    ]
+
+
+def _legend(entries: Sequence[tuple[str, str]], font_size: int, y: float) -> tuple[dict, float]:
+    """A horizontal legend above the plot, and the height it needs; taller than that
+    (a narrow screen) it scrolls instead of running off the top."""
+    height = _legend_rows(entries, font_size) * _legend_row_height(font_size)
+    # The scroll limit allows for the legend's own padding.
+    legend = dict(orientation="h", yanchor="bottom", y=y, xanchor="left", x=0,
+                  maxheight=height + font_size + 4)  # fmt: skip
+    return legend, height
+
+
+def _view_margin(font_size: int, top: float, animate: bool) -> dict:
+    """Margins of a contour view: tick labels left and below, the animation controls."""
+    bottom = ANIMATION_MARGIN + 2 * (font_size - FONT_SIZE) if animate else 10 + 1.8 * font_size
+    return dict(l=round(3 * font_size), r=round(1.2 * font_size + 6), t=round(top),
+                b=round(bottom), autoexpand=False)  # fmt: skip
 
 
 def run_labels(trajectories: Sequence[Trajectory], labels: Sequence[str] | None) -> list[str]:
@@ -164,10 +322,17 @@ def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, steps, count)).astype(int))
 
 
-def _trail_indices(step: int, window: int) -> np.ndarray:
+def _trail_indices(step: int, window: int) -> list[int]:
+    """At most `MAX_TRAIL_POINTS` steps spread evenly over the last `window` up to `step`
+    (the values of ``np.unique(np.round(np.linspace(first, step, count)))``, without
+    NumPy's per-call overhead: this runs once per run and frame)."""
     first = max(0, step - window)
     count = min(step - first + 1, MAX_TRAIL_POINTS)
-    return np.unique(np.round(np.linspace(first, step, count)).astype(int))
+    if count == 1:
+        return [step]
+    spacing = (step - first) / (count - 1)
+    points = [round(k * spacing + first) for k in range(count - 1)] + [step]
+    return sorted(set(points))
 
 
 def _path_indices(last: int) -> np.ndarray:
@@ -292,6 +457,12 @@ def arrow_traces(
     """Three arrow traces (gradient, momentum, update) at update `step`, magnified by
     `arrow_scale` (printed at the update's tip); empty where the optimizer has no such
     vector or there is no update yet."""
+    return [go.Scatter(spec) for spec in _arrow_specs(trajectory, step, domain, dark, decimals)]
+
+
+def _arrow_specs(
+    trajectory: Trajectory, step: int, domain, dark: bool, decimals: int
+) -> list[dict]:
     vectors = arrow_vectors(trajectory, step)
     scale = arrow_scale(trajectory, step, domain)
     traces = []
@@ -299,7 +470,7 @@ def arrow_traces(
         x, y = _arrow_xy(*vectors[name], decimals, scale) if name in vectors else ([], [])
         color = _ink(ARROW_COLORS[name], dark)
         traces.append(
-            go.Scatter(
+            _scatter(
                 x=x,
                 y=y,
                 mode="lines+markers+text",
@@ -374,7 +545,7 @@ def _background_image(surface, source: str, xref: str = "x", yref: str = "y") ->
     )  # fmt: skip
 
 
-def _click_grid_trace(surface, points: int, decimals: int) -> go.Scatter:
+def _click_grid_trace(surface, points: int, decimals: int) -> dict:
     """A transparent grid of points: clicking one selects a start there (and hovering
     shows f)."""
     (x0, x1), (y0, y1) = surface.domain
@@ -383,28 +554,30 @@ def _click_grid_trace(surface, points: int, decimals: int) -> go.Scatter:
     with np.errstate(all="ignore"):
         f = surface.value(xy)
     f = np.where(np.isfinite(f), f, np.nan)
-    return go.Scatter(
+    return _scatter(
         x=_round(xy[:, 0], decimals),
         y=_round(xy[:, 1], decimals),
         customdata=np.round(f, 4).astype(np.float32),
         mode="markers",
-        marker=dict(size=26, color="rgba(0,0,0,0)", opacity=0),  # covers the grid spacing
+        # Only hover and selection need the points (plotly.js finds them in its data, not
+        # in the SVG), so no marker is drawn: hundreds of SVG markers cost every redraw.
+        marker=dict(size=26, color="rgba(0,0,0,0)", opacity=0, maxdisplayed=1),
         hovertemplate="x=%{x}<br>y=%{y}<br>f=%{customdata:.4g}<extra></extra>",
         name=t("app.fig.pick_start"),
         showlegend=False,
     )
 
 
-def _critical_traces(surface, start, dark: bool) -> list[go.Scatter]:
+def _critical_traces(surface, start, dark: bool) -> list[dict]:
     ink = "#FFFFFF" if dark else "#000000"
     paper = "#000000" if dark else "#FFFFFF"
     traces = []
     minima = list(surface.minima)
     if minima:
         traces.append(
-            go.Scatter(
-                x=[m.xy[0] for m in minima],
-                y=[m.xy[1] for m in minima],
+            _scatter(
+                x=[float(m.xy[0]) for m in minima],
+                y=[float(m.xy[1]) for m in minima],
                 mode="markers",
                 marker=dict(
                     symbol=style.MINIMUM_SYMBOL,
@@ -421,9 +594,9 @@ def _critical_traces(surface, start, dark: bool) -> list[go.Scatter]:
     saddles = list(surface.saddles)
     if saddles:
         traces.append(
-            go.Scatter(
-                x=[s.xy[0] for s in saddles],
-                y=[s.xy[1] for s in saddles],
+            _scatter(
+                x=[float(s.xy[0]) for s in saddles],
+                y=[float(s.xy[1]) for s in saddles],
                 mode="markers",
                 marker=dict(
                     symbol=style.SADDLE_SYMBOL, size=12, color=ink, line=dict(color=paper, width=1)
@@ -435,7 +608,7 @@ def _critical_traces(surface, start, dark: bool) -> list[go.Scatter]:
         )
     if start is not None:
         traces.append(
-            go.Scatter(
+            _scatter(
                 x=[float(start[0])],
                 y=[float(start[1])],
                 mode="markers",
@@ -450,18 +623,19 @@ def _critical_traces(surface, start, dark: bool) -> list[go.Scatter]:
     return traces
 
 
-def _static_path(tr, label: str, color: str, dash: str, decimals: int, group: str) -> go.Scatter:
+def _static_path(tr, label: str, color: str, dash: str, decimals: int, group: str) -> dict:
     last = last_valid_index(tr)
     idx = _path_indices(last)
     path = np.asarray(tr.path, dtype=float)[idx]
     subsampled = len(idx) < last + 1
-    return go.Scatter(
+    return _scatter(
         x=_round(path[:, 0], decimals),
         y=_round(path[:, 1], decimals),
         customdata=idx.tolist() if subsampled else None,
         mode="lines+markers",
         line=dict(color=color, width=1.5, dash=dash),
-        marker=dict(size=3, color=color),
+        # Every dot is an SVG element plotly.js styles on each redraw.
+        marker=dict(size=3, color=color, maxdisplayed=MAX_PATH_MARKERS),
         opacity=0.5,
         name=label,
         legendgroup=group,
@@ -483,6 +657,9 @@ class _Animated:
         self.last = last_valid_index(tr)
         self.decimals = decimals
         self.window = window
+        # Rounded once: every frame picks its trail from these lists.
+        self.xs = _round(self.path[: self.last + 1, 0], decimals)
+        self.ys = _round(self.path[: self.last + 1, 1], decimals)
         exit_ = view_exit(self.path[: self.last + 1], domain)
         self.diverged = tr.diverged_at
         if exit_ is not None:
@@ -498,14 +675,12 @@ class _Animated:
         return t("app.fig.left_view_at", step=self.event_step)
 
     def trail(self, step: int) -> tuple[list, list]:
-        s = min(step, self.last)
-        idx = _trail_indices(s, self.window)
-        pts = self.path[idx]
-        return _round(pts[:, 0], self.decimals), _round(pts[:, 1], self.decimals)
+        idx = _trail_indices(min(step, self.last), self.window)
+        return [self.xs[i] for i in idx], [self.ys[i] for i in idx]
 
     def head(self, step: int) -> tuple[list, list]:
         s = min(step, self.last)
-        return _round([self.path[s, 0]], self.decimals), _round([self.path[s, 1]], self.decimals)
+        return [self.xs[s]], [self.ys[s]]
 
     def event(self, step: int) -> tuple[list, list]:
         if self.event_step is None or step < self.event_step:
@@ -520,17 +695,17 @@ def _animated_traces(anim: _Animated, step: int, label: str, color: str, group: 
     ex, ey = anim.event(step)
     extra = {} if xref is None else dict(xaxis=xref[0], yaxis=xref[1])
     return [
-        go.Scatter(
+        _scatter(
             x=tx, y=ty, mode="lines", line=dict(color=color, width=3.5),
             hoverinfo="skip", showlegend=False, legendgroup=group, name=label, **extra,
         ),
-        go.Scatter(
+        _scatter(
             x=hx, y=hy, mode="markers",
             marker=dict(size=13, color=color, line=dict(color="#FFFFFF", width=1.5)),
             hovertemplate=f"{label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
             showlegend=False, legendgroup=group, name=label, **extra,
         ),
-        go.Scatter(
+        _scatter(
             x=ex, y=ey, mode="markers+text",
             marker=dict(symbol=style.DIVERGED_SYMBOL, size=22, color=color, line=dict(color=color, width=4)),
             text=[anim.event_text()] if anim.event_step is not None else [],
@@ -660,16 +835,20 @@ def _animation_controls(
     return dict(updatemenus=menus, sliders=[slider])
 
 
-def _fix_axes(fig: go.Figure, surface, xaxis: str = "xaxis", yaxis: str = "yaxis", anchor="x"):
+def _view_axes(surface, anchor: str = "x") -> tuple[dict, dict]:
+    """x and y axis properties that pin the view box (equal aspect where the surface asks)."""
     (x0, x1), (y0, y1) = surface.domain
-    fig.layout[xaxis].update(
-        range=[x0, x1], autorange=False, constrain="domain", showgrid=False, zeroline=False
-    )
-    fig.layout[yaxis].update(
-        range=[y0, y1], autorange=False, constrain="domain", showgrid=False, zeroline=False
-    )
+    common = dict(autorange=False, constrain="domain", showgrid=False, zeroline=False)
+    xaxis = dict(range=[x0, x1], **common)
+    yaxis = dict(range=[y0, y1], **common)
     if surface.equal_aspect:
-        fig.layout[yaxis].update(scaleanchor=anchor, scaleratio=1)
+        yaxis.update(scaleanchor=anchor, scaleratio=1)
+    return xaxis, yaxis
+
+
+def _fix_axes(fig: go.Figure, surface) -> None:
+    xaxis, yaxis = _view_axes(surface)
+    fig.update_layout(xaxis=xaxis, yaxis=yaxis)
 
 
 def _initial_step(step: int | None, steps: int) -> int:
@@ -711,87 +890,53 @@ def contour_figure(
     steps = len(trajectories[0].path) - 1 if trajectories else 0
     shown = _initial_step(step, steps)
     decimals = coordinate_decimals(surface.domain)
-    fig = go.Figure()
     background = background or contour_background(surface, dark=dark)
-    fig.add_layout_image(_background_image(surface, background))
+    data: list[dict] = []
     if clickable:
-        fig.add_trace(_click_grid_trace(surface, CLICK_GRID_POINTS, decimals))
+        data.append(_click_grid_trace(surface, CLICK_GRID_POINTS, decimals))
     start = trajectories[0].path[0] if trajectories else None
-    for trace in _critical_traces(surface, start, dark):
-        fig.add_trace(trace)
+    data += _critical_traces(surface, start, dark)
     for i, tr in enumerate(trajectories):
-        fig.add_trace(
-            _static_path(
-                tr, labels[i], colors[i], style.optimizer_dash(tr.optimizer), decimals, f"run{i}"
-            )
-        )
+        dash = style.optimizer_dash(tr.optimizer)
+        data.append(_static_path(tr, labels[i], colors[i], dash, decimals, f"run{i}"))
     stride = steps / max(len(frame_steps(steps, max_frames)) - 1, 1)
     window = max(TRAIL_STEPS, math.ceil(3 * stride))
     anims = [_Animated(tr, surface.domain, decimals, window) for tr in trajectories]
     animated: list[int] = []
     for i, anim in enumerate(anims):
         for trace in _animated_traces(anim, shown, labels[i], colors[i], f"run{i}"):
-            animated.append(len(fig.data))
-            fig.add_trace(trace)
+            animated.append(len(data))
+            data.append(trace)
     arrow_run = trajectories[0] if arrows and trajectories else None
     if arrow_run is not None:
-        for trace in arrow_traces(arrow_run, shown, surface.domain, dark=dark, decimals=decimals):
-            animated.append(len(fig.data))
-            fig.add_trace(trace)
-    fig.update_layout(
-        **_template(dark, font_size),
+        for trace in _arrow_specs(arrow_run, shown, surface.domain, dark, decimals):
+            animated.append(len(data))
+            data.append(trace)
+    xaxis, yaxis = _view_axes(surface)
+    legend, legend_height = _legend(_legend_entries(data), font_size, y=1.0)
+    layout = _layout(
+        dark,
+        font_size,
+        images=[_background_image(surface, background)],
         height=height,
-        margin=dict(l=10, r=10, t=30, b=ANIMATION_MARGIN if animate else 10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        margin=_view_margin(font_size, 24 + legend_height, animate),
+        legend=legend,
         hovermode="closest",
         clickmode="event+select",
+        dragmode="pan" if clickable else "zoom",  # what st.plotly_chart would set (see _layout)
         uirevision="contour",
+        xaxis=xaxis,
+        yaxis=yaxis,
     )
-    _fix_axes(fig, surface)
+    spec = dict(data=data, layout=layout)
     if animate and steps > 0:
-        _add_frames(fig, anims, arrow_run, steps, max_frames, animated, shown, dark, decimals, font_size,
-                    surface.domain)  # fmt: skip
-    return fig
+        _add_frames(spec, anims, arrow_run, steps, max_frames, animated, shown, dark, decimals,
+                    font_size, surface.domain)  # fmt: skip
+    return SpecFigure(spec)
 
 
-class AnimatedFigure(go.Figure):
-    """A `go.Figure` whose generated animation frames stay plain dicts until read.
-
-    `to_dict()` (what Streamlit, `to_json` and `write_html` call) emits them as they are;
-    reading `.frames` (tests, notebooks) validates them then.  Plotly's per-property
-    validation of ~1500 frame traces was most of a Compare rerun's server time.
-    """
-
-    _raw_frames: list[dict] | None = None
-
-    def set_raw_frames(self, frames: list[dict]) -> None:
-        self._raw_frames = frames
-
-    @property
-    def frames(self):
-        if self._raw_frames is not None:
-            raw, self._raw_frames = self._raw_frames, None
-            validate, self._validate = self._validate, False
-            try:
-                go.Figure.frames.fset(self, raw)
-            finally:
-                self._validate = validate
-        return go.Figure.frames.fget(self)
-
-    @frames.setter
-    def frames(self, value) -> None:
-        self._raw_frames = None
-        go.Figure.frames.fset(self, value)
-
-    def to_dict(self) -> dict:
-        result = super().to_dict()
-        if self._raw_frames is not None:
-            result["frames"] = copy.deepcopy(self._raw_frames)
-        return result
-
-
-def _add_frames(fig, anims, arrow_run, steps, max_frames, animated, shown, dark, decimals, font_size,
-                domain=None):  # fmt: skip
+def _add_frames(spec, anims, arrow_run, steps, max_frames, animated, shown, dark, decimals,
+                font_size, domain=None):  # fmt: skip
     """Frames for the subsampled steps (group `MAIN_GROUP`), plus a copy of the first
     and of the last one (`EDGE_FRAMES`, group "edge") that the step buttons need."""
     drawn = frame_steps(steps, max_frames)
@@ -801,16 +946,13 @@ def _add_frames(fig, anims, arrow_run, steps, max_frames, animated, shown, dark,
         data = _frame_data(anims, arrow_run, at, dark, decimals, domain)
         return dict(name=name, group=group, data=data, traces=animated)
 
-    frames = [
+    spec["frames"] = [
         frame(EDGE_FRAMES[0], int(drawn[0]), "edge"),
         *(frame(name, int(s), MAIN_GROUP) for name, s in zip(names, drawn, strict=True)),
         frame(EDGE_FRAMES[1], int(drawn[-1]), "edge"),
     ]
     active = int(np.argmin(np.abs(drawn - shown)))
-    fig.update_layout(**_animation_controls(names, active, font_size, dark))
-    # Frames hold only plain x/y lists shaped like the validated traces above.
-    fig.__class__ = AnimatedFigure  # a go.Figure (make_subplots' too): same data, fast frames
-    fig.set_raw_frames(frames)
+    spec["layout"].update(_animation_controls(names, active, font_size, dark))
 
 
 def small_multiples_figure(
@@ -839,65 +981,71 @@ def small_multiples_figure(
     steps = len(trajectories[0].path) - 1 if trajectories else 0
     shown = _initial_step(step, steps)
     decimals = coordinate_decimals(surface.domain)
-    fig = make_subplots(
-        rows=rows,
-        cols=columns,
-        subplot_titles=labels,
-        horizontal_spacing=0.06,
-        vertical_spacing=0.09 if rows > 1 else 0.05,
-    )
+    layout = _json_copy(
+        _subplot_layout(rows, columns, tuple(labels), horizontal_spacing=0.06,
+                        vertical_spacing=0.09 if rows > 1 else 0.05)
+    )  # fmt: skip
+    for annotation in layout.get("annotations", []):
+        annotation["font"] = dict(size=font_size + 1)
     background = background or contour_background(surface, dark=dark, width=PANEL_BACKGROUND_WIDTH)
     click = _click_grid_trace(surface, CLICK_GRID_POINTS // 2 + 1, decimals) if clickable else None
     stride = steps / max(len(frame_steps(steps, max_frames)) - 1, 1)
     window = max(TRAIL_STEPS, math.ceil(3 * stride))
     anims = [_Animated(tr, surface.domain, decimals, window) for tr in trajectories]
     animated: list[int] = []
+    data: list[dict] = []
+    images = []
     start = trajectories[0].path[0] if trajectories else None
     for i, tr in enumerate(trajectories):
         row, col = divmod(i, columns)
-        cell = dict(row=row + 1, col=col + 1)
-        axis = "" if i == 0 else str(i + 1)
-        fig.add_layout_image(_background_image(surface, background, f"x{axis}", f"y{axis}"))
-        if click is not None:
-            fig.add_trace(click, **cell)
-        for trace in _critical_traces(surface, start, dark):
-            fig.add_trace(trace, **cell)
-        fig.add_trace(
-            _static_path(
-                tr, labels[i], colors[i], style.optimizer_dash(tr.optimizer), decimals, f"run{i}"
-            ),
-            **cell,
-        )
+        x_id, y_id = _subplot_axes(row + 1, col + 1, columns)
+        cell = dict(xaxis=x_id, yaxis=y_id)
+        images.append(_background_image(surface, background, x_id, y_id))
+        traces = [click] if click is not None else []
+        traces += _critical_traces(surface, start, dark)
+        dash = style.optimizer_dash(tr.optimizer)
+        traces.append(_static_path(tr, labels[i], colors[i], dash, decimals, f"run{i}"))
+        data += [{**trace, **cell, "showlegend": False} for trace in traces]
         for trace in _animated_traces(anims[i], shown, labels[i], colors[i], f"run{i}"):
-            animated.append(len(fig.data))
-            fig.add_trace(trace, **cell)
-        _fix_axes(fig, surface, f"xaxis{axis}", f"yaxis{axis}", anchor=f"x{axis}")
-    fig.update_traces(showlegend=False)
-    fig.update_layout(
-        **_template(dark, font_size),
-        height=panel_height * rows + (ANIMATION_MARGIN if animate else 20),
-        margin=dict(l=10, r=10, t=40, b=ANIMATION_MARGIN if animate else 10),
-        hovermode="closest",
-        clickmode="event+select",
-        uirevision="grid",
+            animated.append(len(data))
+            data.append({**trace, **cell, "showlegend": False})
+        xaxis, yaxis = _view_axes(surface, anchor=x_id)
+        layout[_axis_key(x_id)].update(xaxis)
+        layout[_axis_key(y_id)].update(yaxis)
+    layout.update(
+        _layout(
+            dark,
+            font_size,
+            images=images,
+            height=panel_height * rows + (ANIMATION_MARGIN if animate else 20),
+            margin=_view_margin(font_size, 2 * font_size + 14, animate),
+            hovermode="closest",
+            clickmode="event+select",
+            dragmode="pan" if clickable else "zoom",
+            uirevision="grid",
+        )
     )
-    fig.update_annotations(font=dict(size=font_size + 1))
+    spec = dict(data=data, layout=layout)
     if animate and steps > 0:
-        _add_frames(fig, anims, None, steps, max_frames, animated, shown, dark, decimals, font_size)
-    return fig
+        _add_frames(
+            spec, anims, None, steps, max_frames, animated, shown, dark, decimals, font_size
+        )
+    return SpecFigure(spec)
 
 
 # --- curves --------------------------------------------------------------------------------
 
 
-def _step_marker(fig: go.Figure, step: int | None, dark: bool) -> None:
+def _step_marker(layout: dict, step: int | None, dark: bool, axes: Sequence[str]) -> None:
+    """A dotted vertical line at `step` on each x axis in `axes`."""
     if step is None:
         return
-    fig.add_vline(
-        x=step,
-        line=dict(color="#FFFFFF" if dark else "#000000", width=1, dash="dot"),
-        opacity=0.6,
-    )
+    line = dict(color="#FFFFFF" if dark else "#000000", width=1, dash="dot")
+    layout.setdefault("shapes", []).extend(
+        dict(type="line", x0=step, x1=step, xref=x_id, y0=0, y1=1, yref=f"y{x_id[1:]} domain",
+             line=line, opacity=0.6)
+        for x_id in axes
+    )  # fmt: skip
 
 
 def curves_figure(
@@ -915,13 +1063,10 @@ def curves_figure(
     labels = run_labels(trajectories, labels)
     colors = run_colors(trajectories, dark)
     target = loss_target(trajectories) if target is None else target
-    fig = make_subplots(
-        rows=3,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.06,
-        subplot_titles=(t("app.fig.loss_gap"), t("app.fig.learning_rate"), t("app.fig.grad_norm")),
-    )
+    titles = (t("app.fig.loss_gap"), t("app.fig.learning_rate"), t("app.fig.grad_norm"))
+    layout = _json_copy(_subplot_layout(3, 1, titles, shared_xaxes=True, vertical_spacing=0.06))
+    rows = [_subplot_axes(row, 1, 1) for row in (1, 2, 3)]
+    data: list[dict] = []
     for i, tr in enumerate(trajectories):
         last = last_valid_index(tr)
         steps = np.arange(last + 1)
@@ -935,63 +1080,68 @@ def curves_figure(
             legendgroup=f"run{i}",
             name=labels[i],
         )
-        fig.add_trace(
-            go.Scatter(x=steps, y=gap, mode="lines", showlegend=True, **common), row=1, col=1
-        )
-        fig.add_trace(
-            go.Scatter(x=steps[1:], y=rates, mode="lines", showlegend=False, **common), row=2, col=1
-        )
-        fig.add_trace(
-            go.Scatter(x=steps, y=norm, mode="lines", showlegend=False, **common), row=3, col=1
-        )
+        for (x_id, y_id), x, y, legend in (
+            (rows[0], steps, gap, True), (rows[1], steps[1:], rates, False), (rows[2], steps, norm, False)
+        ):  # fmt: skip
+            data.append(
+                _scatter(
+                    x=x, y=y, mode="lines", showlegend=legend, xaxis=x_id, yaxis=y_id, **common
+                )
+            )
         if step is not None:
             k = int(min(max(step, 0), last))
-            marks = [(1, k, gap[k]), (3, k, norm[k])]
+            marks = [(rows[0], k, gap[k]), (rows[2], k, norm[k])]
             if k >= 1:
-                marks.append((2, k, rates[k - 1]))
-            for row, x, y in marks:
-                fig.add_trace(
-                    go.Scatter(
-                        x=[x], y=[y], mode="markers", marker=dict(size=10, color=colors[i], line=dict(color="#FFFFFF", width=1)),
+                marks.append((rows[1], k, rates[k - 1]))
+            for (x_id, y_id), x, y in marks:
+                data.append(
+                    _scatter(
+                        x=[x], y=[float(y)], mode="markers", marker=dict(size=10, color=colors[i], line=dict(color="#FFFFFF", width=1)),
                         showlegend=False, legendgroup=f"run{i}", name=labels[i],
-                        hovertemplate=t("app.fig.step") + " %{x}: %{y:.4g}<extra></extra>",
-                    ),
-                    row=row, col=1,
+                        hovertemplate=t("app.fig.step") + " %{x}: %{y:.4g}<extra></extra>", xaxis=x_id, yaxis=y_id,
+                    )
                 )  # fmt: skip
         if tr.diverged_at is not None:
-            fig.add_trace(
-                _diverged_marker(last, gap[last], colors[i], tr.diverged_at), row=1, col=1
-            )
-    fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=1, col=1)
-    fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=3, col=1)
-    fig.update_yaxes(rangemode="tozero", row=2, col=1)
-    fig.update_xaxes(title_text=t("app.fig.step"), row=3, col=1)
-    _step_marker(fig, step, dark)
-    return _finish_curves(fig, dark, font_size, height, legend_y=1.04)
+            data.append(_diverged_marker(last, gap[last], colors[i], tr.diverged_at))
+    log = dict(type="log", exponentformat="power", dtick=1)
+    layout["yaxis"].update(log)
+    layout["yaxis3"].update(log)
+    layout["yaxis2"].update(rangemode="tozero")
+    layout["xaxis3"]["title"] = dict(text=t("app.fig.step"))
+    _step_marker(layout, step, dark, [x_id for x_id, _ in rows])
+    return _finish_curves(data, layout, dark, font_size, height, legend_y=1.04, top=36)
 
 
 def _finish_curves(
-    fig: go.Figure, dark: bool, font_size, height: int, legend_y: float
+    data: list[dict],
+    layout: dict,
+    dark: bool,
+    font_size,
+    height: int,
+    legend_y: float,
+    top: float,
 ) -> go.Figure:
-    """The layout every curve panel shares: theme, horizontal legend, unified hover."""
-    fig.update_layout(
-        **_template(dark, font_size),
-        height=height,
-        margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=legend_y, xanchor="left", x=0),
-        hovermode="x unified",
+    """The layout every curve panel shares: theme, horizontal legend above the subplot
+    titles (`top` px of margin besides the legend's rows), unified hover."""
+    font_size = font_size or FONT_SIZE
+    for annotation in layout.get("annotations", []):
+        annotation["font"] = dict(size=font_size)
+    legend, legend_height = _legend(_legend_entries(data), font_size, y=legend_y)
+    margin = dict(l=round(4 * font_size), r=round(2 * font_size), t=round(top + legend_height),
+                  b=round(4 * font_size + 2), autoexpand=False)  # fmt: skip
+    layout.update(
+        _layout(dark, font_size, height=height, margin=margin, legend=legend, hovermode="x unified")
     )
-    fig.update_annotations(font=dict(size=font_size or FONT_SIZE))
-    return fig
+    return SpecFigure(dict(data=data, layout=layout))
 
 
-def _diverged_marker(step: int, value: float, color: str, diverged_at: int) -> go.Scatter:
+def _diverged_marker(step: int, value: float, color: str, diverged_at: int) -> dict:
     """The cross that marks where a run's curve stops because the run diverged."""
-    return go.Scatter(
-        x=[step], y=[value], mode="markers",
+    return _scatter(
+        x=[int(step)], y=[float(value)], mode="markers",
         marker=dict(symbol=style.DIVERGED_SYMBOL, size=16, color=color, line=dict(color=color, width=3)),
         showlegend=False, name=t("app.fig.diverged_at", step=int(diverged_at)),
-        hovertemplate="%{fullData.name}<extra></extra>",
+        hovertemplate="%{fullData.name}<extra></extra>", xaxis="x", yaxis="y",
     )  # fmt: skip
 
 
@@ -1010,12 +1160,9 @@ def comparison_curves_figure(
     labels = run_labels(trajectories, labels)
     colors = run_colors(trajectories, dark)
     target = loss_target(trajectories) if target is None else target
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        horizontal_spacing=0.1,
-        subplot_titles=(t("app.fig.loss_gap"), t("app.fig.distance")),
-    )
+    titles = (t("app.fig.loss_gap"), t("app.fig.distance"))
+    layout = _json_copy(_subplot_layout(1, 2, titles, horizontal_spacing=0.1))
+    data: list[dict] = []
     for i, tr in enumerate(trajectories):
         last = last_valid_index(tr)
         steps = np.arange(last + 1)
@@ -1025,26 +1172,29 @@ def comparison_curves_figure(
             legendgroup=f"run{i}",
             name=labels[i],
         )
-        fig.add_trace(
-            go.Scatter(x=steps, y=gap, mode="lines", showlegend=True, **common), row=1, col=1
+        data.append(
+            _scatter(x=steps, y=gap, mode="lines", showlegend=True, xaxis="x", yaxis="y", **common)
         )
         distance = (
             tr.distance_to_nearest_minimum() if hasattr(tr, "distance_to_nearest_minimum") else None
         )
         if distance is not None:
-            fig.add_trace(
-                go.Scatter(x=steps, y=np.maximum(np.asarray(distance)[: last + 1], 1e-16), mode="lines", showlegend=False, **common),
-                row=1, col=2,
+            data.append(
+                _scatter(x=steps, y=np.maximum(np.asarray(distance)[: last + 1], 1e-16), mode="lines",
+                         showlegend=False, xaxis="x2", yaxis="y2", **common)
             )  # fmt: skip
         if tr.diverged_at is not None:
-            fig.add_trace(
-                _diverged_marker(last, gap[last], colors[i], tr.diverged_at), row=1, col=1
-            )
+            data.append(_diverged_marker(last, gap[last], colors[i], tr.diverged_at))
     if tolerance is not None:
-        fig.add_hline(y=tolerance, line=dict(dash="dash", width=1, color="#888888"), row=1, col=1)
-    fig.update_yaxes(type="log", exponentformat="power", dtick=1)
-    fig.update_xaxes(title_text=t("app.fig.step"))
-    return _finish_curves(fig, dark, font_size, height, legend_y=1.1)
+        layout["shapes"] = [
+            dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=tolerance, y1=tolerance,
+                 line=dict(dash="dash", width=1, color="#888888"))
+        ]  # fmt: skip
+    for axis in ("yaxis", "yaxis2"):
+        layout[axis].update(type="log", exponentformat="power", dtick=1)
+    for axis in ("xaxis", "xaxis2"):
+        layout[axis]["title"] = dict(text=t("app.fig.step"))
+    return _finish_curves(data, layout, dark, font_size, height, legend_y=1.1, top=46)
 
 
 # --- 3-D -------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from i18n import t
 from tests.browser import harness
 
 PAGES = ["", "Explore", "Compare", "Schedules"]
@@ -78,6 +79,44 @@ def test_slider_change_redraws_the_chart_and_lands_in_the_url(page, app_url):
     wait_for_redraw(page, before)
     assert "noise" in parse_qs(urlparse(page.url).query)
     assert exception_boxes(page) == 0
+
+
+# The pixel position of point `index` of the chart's click grid (the trace whose hover
+# shows f), relative to the chart's top-left corner, and the point's coordinates.
+CLICK_POINT_JS = """(index) => {
+    const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+    const grid = gd._fullData.find(t => (t.hovertemplate || '').includes('f=%{customdata'));
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const x = grid.x[index], y = grid.y[index];
+    return [xa._offset + xa.d2p(x), ya._offset + ya.d2p(y), x, y]; }"""
+
+
+@pytest.mark.parametrize("path", ["Explore", "Compare"])
+def test_clicking_the_chart_picks_the_start_point(page, app_url, path):
+    open_page(page, f"{app_url}/{path}")
+    before = path_signature(page)
+    px, py, x, y = page.evaluate(CLICK_POINT_JS, 1 * 21 + 18)  # row 1, column 18: no path there
+    chart = page.locator(MAIN_PLOT).first
+    chart.evaluate("gd => gd.scrollIntoView({block: 'center'})")
+    box = chart.bounding_box()
+    page.mouse.move(box["x"] + px, box["y"] + py)
+    page.wait_for_timeout(200)  # plotly.js selects on click from the point under the hover
+    page.mouse.click(box["x"] + px, box["y"] + py)
+    page.wait_for_function(
+        "([x, y]) => { const q = new URLSearchParams(location.search);"
+        " return Number(q.get('x0')) === x && Number(q.get('y0')) === y; }",
+        arg=[x, y],
+        timeout=30_000,
+    )
+    wait_for_redraw(page, before)
+    start = page.evaluate(
+        """(name) => { const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+                       const t = gd._fullData.find(t => t.name === name);
+                       return [t.x[0], t.y[0]]; }""",
+        t("app.fig.start"),
+    )
+    assert start == pytest.approx([x, y])
+    assert exception_boxes(page) == 0 and page.js_errors == []
 
 
 def test_play_keeps_the_surface_visible_during_and_after_playback(page, app_url):

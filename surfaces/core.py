@@ -4,21 +4,24 @@ The expression is the single source of truth: SymPy differentiates it once, then
 (1) vectorized NumPy value, gradient and Hessian with the broadcasting rule
 ``(..., 2) -> (...), (..., 2), (..., 2, 2)`` and (2) Numba C callbacks the engine's compiled
 step loop calls, so a surface typed in by a user later runs through the very same path.
+The generated code is cached on disk (`surfaces._codegen`), so SymPy is imported only when
+a surface's code is derived for the first time, or when its expression is asked for.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Literal
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import sympy
 
 from optim_core.params import Param, ParameterError
 
-X, Y = sympy.symbols("x y", real=True)
+if TYPE_CHECKING:
+    import sympy
+
 LevelScale = Literal["linear", "log"]
 
 # Coordinates beyond this many view-box widths count as "left any reasonable range".
@@ -109,8 +112,11 @@ class Surface:
     @cached_property
     def expression(self) -> sympy.Expr:
         """The SymPy expression with parameters substituted."""
+        import sympy
+
+        x, y = xy_symbols()
         symbols = {p.name: sympy.Symbol(p.name, real=True) for p in self.definition.params}
-        expr = sympy.sympify(self.definition.expression, locals={"x": X, "y": Y, **symbols})
+        expr = sympy.sympify(self.definition.expression, locals={"x": x, "y": y, **symbols})
         return expr.subs(
             {
                 symbols[k]: sympy.nsimplify(v, rational=True) if float(v).is_integer() else v
@@ -120,13 +126,19 @@ class Surface:
 
     @cached_property
     def _derivatives(self) -> tuple[sympy.Expr, ...]:
+        import sympy
+
+        x, y = xy_symbols()
         f = self.expression
-        fx, fy = sympy.diff(f, X), sympy.diff(f, Y)
-        return f, fx, fy, sympy.diff(fx, X), sympy.diff(fx, Y), sympy.diff(fy, Y)
+        fx, fy = sympy.diff(f, x), sympy.diff(f, y)
+        return f, fx, fy, sympy.diff(fx, x), sympy.diff(fx, y), sympy.diff(fy, y)
 
     @cached_property
-    def _numpy(self):
-        return [sympy.lambdify((X, Y), e, modules="numpy", cse=True) for e in self._derivatives]
+    def _code(self):
+        """The generated NumPy functions and Numba callbacks (`surfaces._codegen`)."""
+        from surfaces._codegen import generated_code
+
+        return generated_code(self)
 
     # --- numeric (vectorized) -------------------------------------------------------------
     def _eval(self, index: int, xy: np.ndarray) -> np.ndarray:
@@ -134,7 +146,7 @@ class Surface:
         if xy.shape[-1:] != (2,):
             raise ValueError(f"points must have shape (..., 2), got {xy.shape}")
         with np.errstate(all="ignore"):
-            out = self._numpy[index](xy[..., 0], xy[..., 1])
+            out = self._code.numpy[index](xy[..., 0], xy[..., 1])
         return np.broadcast_to(np.asarray(out, dtype=np.float64), xy.shape[:-1]).copy()
 
     def value(self, xy: np.ndarray) -> np.ndarray:
@@ -154,27 +166,37 @@ class Surface:
     @cached_property
     def kernels(self):
         """Numba C callbacks `(value, value_grad)` for `optim_core`'s compiled step loop."""
-        from surfaces._codegen import compile_callbacks
-
-        f, fx, fy = self._derivatives[:3]
-        return compile_callbacks(f, fx, fy)
+        return self._code.callbacks()
 
     @cached_property
     def batch_kernel(self):
         """A Numba C callback evaluating f and ∇f at a whole batch of points per call."""
-        from surfaces._codegen import compile_batch_callback
-
-        return compile_batch_callback(*self._derivatives[:3])
+        return self._code.batch_callback()
 
     # --- stationary points --------------------------------------------------------------------
     @cached_property
     def critical_points(self) -> tuple[CriticalPoint, ...]:
-        """Minima and saddles, refined from the definition's hints and classified."""
-        from scipy.optimize import root
+        """Minima and saddles, refined from the definition's hints and classified.
 
+        The search imports SciPy's optimizers (a tenth of a second) and runs a root finder
+        per hint, so what it finds is kept on disk next to the generated code, keyed on
+        that code, the hints and the libraries' versions (`surfaces._codegen`).
+        """
         hints = self.definition.critical_hints
         if callable(hints):
             hints = hints(**self.param_values)
+        hints = [[float(c) for c in hint] for hint in hints]
+        found = self._code.stored(
+            "critical_points",
+            {"hints": hints, "libraries": library_versions("numpy", "scipy")},
+            lambda: self._find_critical_points(hints),
+        )
+        return tuple(CriticalPoint((x, y), value, kind) for x, y, value, kind in found)
+
+    def _find_critical_points(self, hints: list[list[float]]) -> list[list]:
+        """[x, y, f, kind] of each stationary point found from `hints`."""
+        from scipy.optimize import root
+
         found: list[tuple[np.ndarray, float, str]] = []
         for hint in hints:
             sol = root(
@@ -195,8 +217,8 @@ class Surface:
         for point, value, kind in found:
             if kind == "minimum":
                 kind = "global minimum" if value <= lowest + 1e-9 else "local minimum"
-            points.append(CriticalPoint((float(point[0]), float(point[1])), value, kind))
-        return tuple(points)
+            points.append([float(point[0]), float(point[1]), value, kind])
+        return points
 
     def _classify(self, point: np.ndarray) -> str:
         hessian = self.hess(point)
@@ -223,9 +245,33 @@ class Surface:
 def _exact(value: float) -> sympy.Expr:
     # Whole numbers stay exact (b = 100, not 100.0) while they fit a machine integer; beyond
     # that the generated code could not hold them.
+    import sympy
+
     if float(value).is_integer() and abs(value) < 2**31:
         return sympy.Integer(int(value))
     return sympy.Float(value)
+
+
+@cache
+def library_versions(*names: str) -> dict[str, str]:
+    """Installed versions, read without importing the packages where their metadata says."""
+    from importlib import import_module, metadata
+
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = import_module(name).__version__
+    return versions
+
+
+@cache
+def xy_symbols() -> tuple[sympy.Symbol, sympy.Symbol]:
+    """The coordinates x, y (real) every surface expression is written in."""
+    import sympy
+
+    return sympy.symbols("x y", real=True)
 
 
 def bind(definition: SurfaceDef, values: dict[str, float] | None = None) -> Surface:

@@ -8,7 +8,14 @@ surface without a reference here fails a test.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
+import subprocess
+import sys
+import time
+import weakref
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +23,9 @@ from scipy.optimize import rosen, rosen_der, rosen_hess
 
 import optim_core
 import surfaces
-from optim_core import ParameterError
+from optim_core import ParameterError, engine
+from surfaces import _codegen
+from surfaces.core import bind
 
 N_POINTS = 25
 FD_STEP = 1e-3  # fourth-order central differences: error ~ h⁴ f⁽⁵⁾/30, rounding ~ ε|f|/h
@@ -270,3 +279,129 @@ def test_invalid_parameters_raise_parameter_error(name, params, message):
 def test_unknown_surface_raises_parameter_error():
     with pytest.raises(ParameterError, match="surface"):
         surfaces.get("nope")
+
+
+# --- generated code kept on disk (surfaces._codegen) --------------------------------------
+
+
+@pytest.fixture
+def code_folder(tmp_path, monkeypatch):
+    """An empty folder for generated code, and none shared from earlier in this process."""
+    monkeypatch.setattr(_codegen, "_cache_dir", lambda: tmp_path)
+    monkeypatch.setattr(_codegen, "_LOADED", weakref.WeakValueDictionary())
+    return tmp_path
+
+
+def fresh(name: str, **params: float) -> surfaces.Surface:
+    """A new `Surface` (not the lru-cached one), so its code is looked up again."""
+    return bind(surfaces.definition(name), params)
+
+
+def forget_loaded_code(monkeypatch) -> None:
+    monkeypatch.setattr(_codegen, "_LOADED", weakref.WeakValueDictionary())
+
+
+def everything_computed(surf: surfaces.Surface, points: np.ndarray) -> tuple:
+    big = np.tile(surf.default_start, (engine.BATCH_KERNEL_MIN, 1))  # the whole-batch callback
+    return (
+        surf.value(points), surf.grad(points), surf.hess(points), surf.critical_points,
+        optim_core.run("adam", surf, steps=20, lr=0.05).path,
+        optim_core.run("sgd", surf, start=big, steps=5, lr=1e-3).path,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_code_read_back_from_disk_equals_the_code_derived_with_sympy(
+    code_folder, name, monkeypatch
+):
+    points = random_points(name)
+    derived = fresh(name)
+    expected = everything_computed(derived, points)
+    assert derived._code.path.parent == code_folder
+    forget_loaded_code(monkeypatch)
+
+    def no_sympy(*args):
+        raise AssertionError("derived again")
+
+    monkeypatch.setattr(_codegen, "_generate", no_sympy)
+    monkeypatch.setattr(surfaces.Surface, "_find_critical_points", no_sympy)
+    loaded = fresh(name)
+    got = everything_computed(loaded, points)
+    assert loaded._code is not derived._code
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_new_process_needs_neither_sympy_nor_scipy_optimize_for_a_known_surface():
+    if _codegen._cache_dir() is None:
+        pytest.skip("no writable folder for generated code")
+    surf = surfaces.get("himmelblau")
+    _ = surf.kernels, surf.critical_points  # written to the folder, if not there yet
+    script = (
+        "import sys, surfaces\n"
+        "s = surfaces.get('himmelblau')\n"
+        "_ = s.value([[0.0, 1.0]]), s.hess([[0.0, 1.0]]), s.kernels, s.minima\n"
+        "print([m for m in ('sympy', 'scipy.optimize') if m in sys.modules])\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]"
+
+
+def test_cache_key_tells_every_input_apart():
+    bowl = surfaces.definition("bowl")
+    quartic = dataclasses.replace(bowl, expression="a*x**2 + b*y**4")
+    only_a = dataclasses.replace(bowl, params=bowl.params[:1])  # b becomes a plain symbol
+    key = _codegen.cache_key(bowl, {"a": 0.05, "b": 1.0})
+    assert _codegen.cache_key(bowl, {"b": 1.0, "a": 0.05}) == key
+    others = [
+        _codegen.cache_key(bowl, {"a": 0.05, "b": 2.0}),
+        _codegen.cache_key(bowl, {"a": math.nextafter(0.05, 1.0), "b": 1.0}),
+        _codegen.cache_key(bowl, {"a": 0.05, "b": 1}),  # an int is substituted exactly
+        _codegen.cache_key(quartic, {"a": 0.05, "b": 1.0}),
+        _codegen.cache_key(only_a, {"a": 0.05, "b": 1.0}),
+    ]
+    assert len({key, *others}) == 1 + len(others)
+
+
+def test_a_damaged_or_foreign_module_is_derived_again(code_folder, monkeypatch):
+    points = random_points("booth")
+    expected = fresh("booth").value(points)
+    (path,) = code_folder.glob("booth_*.py")
+    for text in ("KEY = 'another surface'\nNUMPY = ()\n", "def value(x, y:\n"):
+        path.write_text(text)
+        forget_loaded_code(monkeypatch)
+        np.testing.assert_array_equal(fresh("booth").value(points), expected)
+        assert "KEY = 'another surface'" not in path.read_text()
+
+
+def test_without_a_writable_folder_the_code_lives_in_memory(monkeypatch):
+    monkeypatch.setattr(_codegen, "_cache_dir", lambda: None)
+    forget_loaded_code(monkeypatch)
+    points = random_points("beale")
+    surf = fresh("beale")
+    assert surf._code.path is None
+    for a, b in zip(
+        everything_computed(surf, points),
+        everything_computed(surfaces.get("beale"), points),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_folder_keeps_the_newest_modules_only(code_folder, monkeypatch):
+    monkeypatch.setattr(_codegen, "MAX_CACHED_MODULES", 2)
+    made = []
+    for age, a in ((300, 0.1), (200, 0.2), (0, 0.3)):
+        surf = fresh("bowl", a=a)
+        _ = surf.critical_points  # stored next to the module, pruned with it
+        stamp = time.time() - age
+        os.utime(surf._code.path, (stamp, stamp))
+        made.append(surf)
+    assert sorted(code_folder.glob("*.py")) == sorted(s._code.path for s in made[1:])
+    assert not list(code_folder.glob(f"{made[0]._code.path.stem}.*"))
+    # code whose file was pruned still compiles its callbacks (without Numba's disk cache)
+    assert optim_core.run("sgd", made[0], steps=3, lr=0.1).diverged_at is None

@@ -7,6 +7,7 @@ while the controls render and shown at the top of the page when it finishes.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -61,6 +62,7 @@ class Page:
     notes: list[Note] = field(default_factory=list)
     manual_keys: set[str] = field(default_factory=set)
     top: object = None  # placeholder at the top of the page for link notes
+    dry: bool = False  # a `prediction.predict` pass: controls draw and write nothing
 
     @property
     def font_size(self) -> int:
@@ -74,6 +76,7 @@ class Page:
 
     def finish(self) -> None:
         """Show the link notes and drop unbound URL parameters no control used."""
+        _freeze_long_lived_objects(self.name)
         self._drop_stale_manual_keys()
         if self.notes and self.top is not None:
             lines = [
@@ -126,6 +129,24 @@ def _set_presenter(on: bool) -> None:
         st.query_params[PRESENT_KEY] = "1"
     elif PRESENT_KEY in st.query_params:
         del st.query_params[PRESENT_KEY]
+
+
+_frozen_pages: set[str] = set()
+
+
+def _freeze_long_lived_objects(page: str) -> None:
+    """Hide what a page's first run built (NumPy, SciPy, Numba, Matplotlib, Plotly,
+    Streamlit: a few million objects that live as long as the server) from Python's
+    cycle collector, once per page.
+
+    Otherwise every full collection walks all of them: 110-145 ms, about once per rerun,
+    a stall in the middle of redrawing the chart.  `gc.freeze` is meant for long-running
+    servers; what is built later is collected as usual.
+    """
+    if page not in _frozen_pages:
+        _frozen_pages.add(page)
+        gc.collect()  # nothing that is already garbage gets frozen
+        gc.freeze()
 
 
 def setup_page(name: str, *, wide: bool = True) -> Page:

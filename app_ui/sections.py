@@ -65,6 +65,18 @@ def run_or_stop(page: Page, build) -> tuple[Experiment, list[Trajectory]]:
     return experiment, trajectories
 
 
+def run_quietly(build) -> tuple[Experiment, list[Trajectory]] | None:
+    """Build and run like `run_or_stop`, but draw nothing: None when the settings are
+    refused (the page then takes the ordinary path, which shows the message)."""
+    try:
+        experiment = build()
+        trajectories = runs.run_experiment(experiment)
+    except ParameterError:
+        return None
+    st.session_state[EXPERIMENT_STATE] = experiment.to_json()
+    return experiment, trajectories
+
+
 def run_labels(run_configs: Sequence[RunConfig]) -> list[str]:
     """Legend labels: the run's label, else the optimizer's title, with its
     hyperparameters when two runs would otherwise look the same."""
@@ -116,10 +128,24 @@ def optimizer_card(run: RunConfig, container=None) -> None:
 def export_panel(
     experiment: Experiment, trajectories: list[Any], key: str, layout: str = "overlay"
 ) -> None:
-    """The export panel: every format, with the page's current layout as the default."""
-    from app_ui.export_panel import render_export_panel
+    """The export panel (every format, the page's current layout as the default) in an
+    expander whose contents run only while it is open: closed, it costs a rerun nothing."""
+    box = lazy_expander(t("export.panel.title"), key=f"_export_{key}", icon=":material/download:")
+    if box.open:
+        from app_ui.export_panel import render_export_panel
 
-    render_export_panel(experiment, trajectories, key=key, default_layout=layout)
+        with box:
+            render_export_panel(experiment, trajectories, key=key, default_layout=layout)
+
+
+def lazy_expander(
+    label: str, *, key: str, expanded: bool = False, icon: str | None = None, container=None
+):
+    """An expander that reruns the page when opened or closed, so its contents need to
+    be built (and sent to the browser) only while it is open: check ``.open``."""
+    return (container or st).expander(
+        label, expanded=expanded, key=key, icon=icon, on_change="rerun"
+    )
 
 
 def surface_header(surface_choice: SurfaceChoice) -> None:

@@ -1,12 +1,14 @@
 """Compare: any set of optimizers from one start with the same noise, overlaid on one
 contour or as small multiples sharing one step slider; loss, distance and a summary."""
 
+from dataclasses import dataclass
+
 import streamlit as st
 
-from app_ui import controls, fields, links, runs, sections
-from app_ui.page import setup_page
+from app_ui import controls, fields, links, prediction, runs, sections
+from app_ui.page import Page, setup_page
 from i18n import t
-from optim_core import Experiment, presets
+from optim_core import Experiment, RunConfig, presets
 from optim_core.experiment import MAX_RUNS
 from optim_core.params import Param
 from viz import figures
@@ -46,73 +48,97 @@ def _remove_run(slot: int) -> None:
     st.session_state["n"] = count - 1
 
 
+@dataclass(frozen=True)
+class CompareControls:
+    """Everything the sidebar sets."""
+
+    surface: controls.SurfaceChoice
+    start: tuple[float, float]
+    settings: controls.RunSettings
+    layout: str
+    tolerance: float
+    runs: tuple[RunConfig, ...]
+
+
+def read_controls(page: Page, side) -> CompareControls:
+    """The sidebar's controls (drawn into `side`, or read by `prediction.predict`)."""
+    surface_choice = controls.surface_controls(page, DEFAULT.surface, side)
+    default_start = DEFAULT.start if surface_choice.name == DEFAULT.surface else None
+    start = controls.start_controls(page, surface_choice.surface(), default_start, side)
+    settings = controls.run_controls(page, DEFAULT.steps, side)
+    layout = fields.choice(
+        page, "layout", t("app.compare.layout"), LAYOUTS, "overlay",
+        titles=lambda v: t(f"app.compare.layout.{v}"), help=t("app.compare.layout_help"),
+        container=side, horizontal=True,
+    )  # fmt: skip
+    tolerance = fields.float_control(
+        page, "tol", TOLERANCE, TOLERANCE.default, label=t("app.compare.tolerance") + r" $\varepsilon$",
+        help=t("app.compare.tolerance_help"), container=side,
+    )  # fmt: skip
+    count = fields.int_control(
+        page, "n", t("app.compare.count"), len(DEFAULT.runs), 1, MAX_RUNS,
+        help=t("app.compare.count_help"), container=side,
+    )  # fmt: skip
+    run_configs = []
+    for slot in range(1, count + 1):
+        current = controls.slot_optimizer(slot, DEFAULT.runs)
+        box = side.expander(
+            t("app.compare.slot", slot=slot, title=controls.optimizer_title(current)),
+            expanded=slot == 1,
+            key=f"_slot_{slot}",  # keyed: a new title (another optimizer) keeps it open
+        )
+        run_configs.append(controls.optimizer_controls(page, slot, DEFAULT.runs, box))
+        if count > 1:
+            box.button(t("app.compare.remove"), key=f"_remove_{slot}", on_click=_remove_run, args=(slot,),
+                       icon=":material/delete:")  # fmt: skip
+    if count < MAX_RUNS:
+        side.button(
+            t("app.compare.add"), key="_add_run", on_click=_add_run, icon=":material/add:",
+            width="stretch",
+        )  # fmt: skip
+    return CompareControls(surface_choice, start, settings, layout, tolerance, tuple(run_configs))
+
+
+def build(chosen: CompareControls) -> Experiment:
+    return sections.build_experiment(chosen.surface, chosen.start, chosen.settings, chosen.runs)
+
+
+def draw_chart(chosen: CompareControls, experiment_: Experiment, trajectories) -> list[str]:
+    """Title, the surface's lesson, divergence messages and the main chart; the labels."""
+    st.title(t("app.page.compare.title"))
+    sections.surface_header(chosen.surface)
+    labels = sections.run_labels(experiment_.runs)
+    sections.show_events(trajectories, labels)
+    surface = experiment_.surface_object()
+    common = dict(dark=page.dark, font_size=page.font_size, clickable=True)
+    if chosen.layout == "grid":
+        background = runs.background_for(experiment_, page.dark, figures.PANEL_BACKGROUND_WIDTH)
+        figure = figures.small_multiples_figure(surface, trajectories, labels, background=background,
+                                                panel_height=420 if page.presenter else 340, **common)  # fmt: skip
+    else:
+        background = runs.background_for(experiment_, page.dark)
+        figure = figures.contour_figure(surface, trajectories, labels, background=background,
+                                        height=720 if page.presenter else 600, **common)  # fmt: skip
+    st.caption(t("app.chart.hint"))
+    sections.show_chart(figure, "compare_chart", clickable=True)
+    return labels
+
+
 page = setup_page("compare")
-side = st.sidebar
-surface_choice = controls.surface_controls(page, DEFAULT.surface, side)
-default_start = DEFAULT.start if surface_choice.name == DEFAULT.surface else None
-start = controls.start_controls(page, surface_choice.surface(), default_start, side)
-settings = controls.run_controls(page, DEFAULT.steps, side)
-layout = fields.choice(
-    page, "layout", t("app.compare.layout"), LAYOUTS, "overlay",
-    titles=lambda v: t(f"app.compare.layout.{v}"), help=t("app.compare.layout_help"),
-    container=side, horizontal=True,
-)  # fmt: skip
-tolerance = fields.float_control(
-    page, "tol", TOLERANCE, TOLERANCE.default, label=t("app.compare.tolerance") + r" $\varepsilon$",
-    help=t("app.compare.tolerance_help"), container=side,
-)  # fmt: skip
-count = fields.int_control(
-    page, "n", t("app.compare.count"), len(DEFAULT.runs), 1, MAX_RUNS,
-    help=t("app.compare.count_help"), container=side,
-)  # fmt: skip
-run_configs = []
-for slot in range(1, count + 1):
-    current = controls.slot_optimizer(slot, DEFAULT.runs)
-    box = side.expander(
-        t("app.compare.slot", slot=slot, title=controls.optimizer_title(current)),
-        expanded=slot == 1,
-        key=f"_slot_{slot}",  # keyed: a new title (another optimizer) keeps it open
-    )
-    run_configs.append(controls.optimizer_controls(page, slot, DEFAULT.runs, box))
-    if count > 1:
-        box.button(t("app.compare.remove"), key=f"_remove_{slot}", on_click=_remove_run, args=(slot,),
-                   icon=":material/delete:")  # fmt: skip
-if count < MAX_RUNS:
-    side.button(
-        t("app.compare.add"),
-        key="_add_run",
-        on_click=_add_run,
-        icon=":material/add:",
-        width="stretch",
-    )
-
-st.title(t("app.page.compare.title"))
-sections.surface_header(surface_choice)
-experiment_, trajectories = sections.run_or_stop(
-    page, lambda: sections.build_experiment(surface_choice, start, settings, run_configs)
-)
-labels = sections.run_labels(experiment_.runs)
-sections.show_events(trajectories, labels)
-
-surface = experiment_.surface_object()
-common = dict(dark=page.dark, font_size=page.font_size, clickable=True)
-if layout == "grid":
-    background = runs.background_for(experiment_, page.dark, figures.PANEL_BACKGROUND_WIDTH)
-    figure = figures.small_multiples_figure(surface, trajectories, labels, background=background,
-                                            panel_height=420 if page.presenter else 340, **common)  # fmt: skip
+# On a rerun the chart goes out before the sidebar's seventy controls (`app_ui.prediction`).
+predicted = prediction.predict(page, read_controls)
+early = sections.run_quietly(lambda: build(predicted)) if predicted is not None else None
+if early is not None:
+    labels = draw_chart(predicted, *early)
+chosen = read_controls(page, st.sidebar)
+if early is not None:
+    prediction.confirm(predicted, chosen)
+    experiment_, trajectories = early
 else:
-    background = runs.background_for(experiment_, page.dark)
-    figure = figures.contour_figure(surface, trajectories, labels, background=background,
-                                    height=720 if page.presenter else 600, **common)  # fmt: skip
-st.caption(t("app.chart.hint"))
-sections.show_chart(figure, "compare_chart", clickable=True)
-
-target = runs.target_value(trajectories)
-st.plotly_chart(
-    figures.comparison_curves_figure(trajectories, labels, target=target, tolerance=tolerance,
-                                     dark=page.dark, font_size=page.font_size),
-    key="compare_curves", theme=None, config=sections.PLOTLY_CONFIG,
-)  # fmt: skip
+    experiment_, trajectories = sections.run_or_stop(page, lambda: build(chosen))
+    labels = draw_chart(chosen, experiment_, trajectories)
+layout, tolerance = chosen.layout, chosen.tolerance
+curves_slot = st.container()  # filled last: see the end of the page
 st.subheader(t("app.compare.summary"))
 st.dataframe(runs.summary_rows(trajectories, labels, tolerance), hide_index=True, width="stretch")
 
@@ -124,11 +150,23 @@ for i, run in enumerate(experiment_.runs):
     if key in seen:
         continue
     seen.add(key)
-    with columns[(len(seen) - 1) % len(columns)].expander(labels[i], expanded=False):
-        sections.optimizer_card(run)
-        single = Experiment.from_dict({**experiment_.to_dict(), "runs": [run.to_dict()]})
-        st.page_link(links.EXPLORE_PAGE, label=t("app.compare.explore_run"), icon=":material/search:",
-                     query_params=links.explore_params(single))  # fmt: skip
+    # Built only while open: four closed cards would otherwise cost every rerun.
+    card = sections.lazy_expander(labels[i], key=f"_card_{run.optimizer}_{run.convention}",
+                                  container=columns[(len(seen) - 1) % len(columns)])  # fmt: skip
+    if card.open:
+        with card:
+            sections.optimizer_card(run)
+            single = Experiment.from_dict({**experiment_.to_dict(), "runs": [run.to_dict()]})
+            st.page_link(links.EXPLORE_PAGE, label=t("app.compare.explore_run"), icon=":material/search:",
+                         query_params=links.explore_params(single))  # fmt: skip
 
 sections.export_panel(experiment_, trajectories, key="compare", layout=layout)
+# The second chart goes out last, so the browser has drawn the main one before it starts
+# on this one (two charts arriving together are drawn in one long task).
+target = runs.target_value(trajectories)
+curves_slot.plotly_chart(
+    figures.comparison_curves_figure(trajectories, labels, target=target, tolerance=tolerance,
+                                     dark=page.dark, font_size=page.font_size),
+    key="compare_curves", theme=None, config=sections.PLOTLY_CONFIG,
+)  # fmt: skip
 page.finish()

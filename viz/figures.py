@@ -718,7 +718,8 @@ def _animated_traces(anim: _Animated, step: int, label: str, color: str, group: 
 
 
 def _frame_data(anims, arrow_run, steps_to_draw, dark, decimals, domain=None):
-    """Frame payload for one step: x/y only, in the order of the animated traces."""
+    """Frame payload for one step: x/y only, in the order of the animated traces (the
+    traces exist already, so their type need not be repeated in every frame)."""
     data = []
     for anim in anims:
         for x, y in (
@@ -726,13 +727,13 @@ def _frame_data(anims, arrow_run, steps_to_draw, dark, decimals, domain=None):
             anim.head(steps_to_draw),
             anim.event(steps_to_draw),
         ):
-            data.append(dict(type="scatter", x=x, y=y))
+            data.append(dict(x=x, y=y))
     if arrow_run is not None:
         vectors = arrow_vectors(arrow_run, steps_to_draw)
         scale = arrow_scale(arrow_run, steps_to_draw, domain)
         for name in ARROW_COLORS:
             x, y = _arrow_xy(*vectors[name], decimals, scale) if name in vectors else ([], [])
-            data.append(dict(type="scatter", x=x, y=y, text=_arrow_text(name, scale) if x else []))
+            data.append(dict(x=x, y=y, text=_arrow_text(name, scale) if x else []))
     return data
 
 

@@ -356,3 +356,18 @@ def test_compare_draws_from_the_prediction_what_the_controls_then_confirm():
     assert_clean(at)
     assert ran(at).seed == 5 and ran(at).noise == noise
     assert at.session_state[prediction.USED] is True  # the chart went out before the controls
+
+
+def test_closed_panels_cost_nothing_and_open_on_demand():
+    at = open_page(PAGES["compare"])
+    assert_clean(at)
+    formats = [s for s in at.selectbox if s.key == "compare-format"]
+    assert formats == []  # closed: the export panel's controls are not built
+    cards = [m for m in at.markdown if m.value.startswith("**" + t("app.card.idea"))]
+    assert cards == []
+    at.session_state["_export_compare"] = True  # what opening the panel sets
+    at.session_state["_card_momentum_velocity"] = True
+    at.run()
+    assert_clean(at)
+    assert [s.key for s in at.selectbox if s.key == "compare-format"] == ["compare-format"]
+    assert any(m.value.startswith("**" + t("app.card.idea")) for m in at.markdown)

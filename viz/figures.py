@@ -95,15 +95,6 @@ def _round(values: np.ndarray, decimals: int) -> list:
     return arr.tolist()
 
 
-def _template(dark: bool, font_size: int | None) -> dict:
-    return dict(
-        template="plotly_dark" if dark else "plotly_white",
-        font=dict(family=style.FONT_FAMILY, size=font_size or FONT_SIZE),
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-    )
-
-
 # --- figures built as plain dicts ----------------------------------------------------------
 #
 # The figures a page redraws on every change (contour, small multiples, curves) are built
@@ -161,7 +152,7 @@ def _json_copy(value):
 @functools.lru_cache(maxsize=2)
 def _template_spec(dark: bool) -> dict:
     """plotly.py's plotly_white / plotly_dark template as a dict: its layout, and the trace
-    defaults of the one trace type these figures draw."""
+    defaults of scatter traces (the other trace types here set their colours themselves)."""
     full = pio.templates["plotly_dark" if dark else "plotly_white"].to_plotly_json()
     return dict(data={"scatter": full["data"]["scatter"]}, layout=full["layout"])
 
@@ -1241,7 +1232,7 @@ def surface_3d_figure(
         )  # fmt: skip
     z_title = t("app.fig.log_gap") if grid.log_scale else "f(x, y)"
     fig.update_layout(
-        **_template(dark, font_size),
+        **_layout(dark, font_size),
         height=height,
         margin=dict(l=0, r=0, t=10, b=0),
         scene=dict(
@@ -1285,7 +1276,7 @@ def schedule_figure(
             )
         )  # fmt: skip
     fig.update_layout(
-        **_template(dark, font_size),
+        **_layout(dark, font_size),
         height=height,
         margin=dict(l=10, r=10, t=40 if title else 20, b=10),
         title=title,
@@ -1333,7 +1324,7 @@ def schedule_gallery_figure(
     fig.update_yaxes(rangemode="tozero", showticklabels=False)
     fig.update_xaxes(showticklabels=False)
     fig.update_layout(
-        **_template(dark, font_size),
+        **_layout(dark, font_size),
         height=panel_height * rows + 40,
         margin=dict(l=10, r=10, t=30, b=10),
     )
@@ -1380,7 +1371,7 @@ def preview_figure(
                        hoverinfo="skip", showlegend=False)
         )  # fmt: skip
     fig.update_layout(
-        **_template(dark, 10), height=height, margin=dict(l=0, r=0, t=0, b=0), showlegend=False
+        **_layout(dark, 10), height=height, margin=dict(l=0, r=0, t=0, b=0), showlegend=False
     )
     _fix_axes(fig, surface)
     fig.update_xaxes(visible=False)

@@ -171,6 +171,17 @@ def run_controls(
     return RunSettings(steps, noise, noise_mode, seed, gradient, fd_step)
 
 
+def experiment_controls(
+    page: Page, default: optim_core.Experiment, container
+) -> tuple[SurfaceChoice, tuple[float, float], RunSettings]:
+    """Surface, start point and run settings, starting from a page's default experiment
+    (its start applies while its surface is chosen)."""
+    surface_choice = surface_controls(page, default.surface, container)
+    default_start = default.start if surface_choice.name == default.surface else None
+    start = start_controls(page, surface_choice.surface(), default_start, container)
+    return surface_choice, start, run_controls(page, default.steps, container)
+
+
 # --- one optimizer ---------------------------------------------------------------------------
 
 

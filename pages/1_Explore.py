@@ -62,10 +62,7 @@ def state_table(trajectory, step: int) -> str:
 
 page = setup_page("explore")
 side = st.sidebar
-surface_choice = controls.surface_controls(page, DEFAULT.surface, side)
-default_start = DEFAULT.start if surface_choice.name == DEFAULT.surface else None
-start = controls.start_controls(page, surface_choice.surface(), default_start, side)
-settings = controls.run_controls(page, DEFAULT.steps, side)
+surface_choice, start, settings = controls.experiment_controls(page, DEFAULT, side)
 side.subheader(t("app.explore.optimizer"))
 run_config = controls.optimizer_controls(page, 1, DEFAULT.runs, side, show_label=False)
 

@@ -62,10 +62,7 @@ class CompareControls:
 
 def read_controls(page: Page, side) -> CompareControls:
     """The sidebar's controls (drawn into `side`, or read by `prediction.predict`)."""
-    surface_choice = controls.surface_controls(page, DEFAULT.surface, side)
-    default_start = DEFAULT.start if surface_choice.name == DEFAULT.surface else None
-    start = controls.start_controls(page, surface_choice.surface(), default_start, side)
-    settings = controls.run_controls(page, DEFAULT.steps, side)
+    surface_choice, start, settings = controls.experiment_controls(page, DEFAULT, side)
     layout = fields.choice(
         page, "layout", t("app.compare.layout"), LAYOUTS, "overlay",
         titles=lambda v: t(f"app.compare.layout.{v}"), help=t("app.compare.layout_help"),

@@ -6,7 +6,8 @@ import streamlit as st
 from app_ui import links, runs
 from app_ui.page import setup_page
 from i18n import t
-from optim_core import Experiment, ParameterError, presets
+from experiments import Experiment, presets
+from optim_core import ParameterError
 from viz import figures
 
 GALLERY_COLUMNS = 3

@@ -1,7 +1,7 @@
 """The shared controls: surface, start point, run settings, one block per optimizer and
 its schedule.  Every widget is generated from a registry `Param` (default, range, scale,
 help) and bound to the URL (see `app_ui.fields`); the functions return plain settings
-that the pages assemble into an `optim_core.Experiment`.
+that the pages assemble into an `experiments.Experiment`.
 
 URL names: ``surface``, ``<surface>_<param>``, ``x0``, ``y0``, ``steps``, ``noise``,
 ``noise_mode``, ``seed``, ``gradient``, ``fd_step``; per optimizer slot i (1-based)
@@ -22,8 +22,9 @@ import surfaces
 from app_ui import fields
 from app_ui.page import Page
 from i18n import t
-from optim_core import ParameterError, RunConfig, engine, schedules
-from optim_core.params import Param
+from experiments import RunConfig
+from optim_core import ParameterError, engine, schedules
+from foundation.params import Param
 
 START_LIMIT = 1000.0  # |x0|, |y0| accepted from the URL (every view box is far smaller)
 UI_MAX_STEPS = 5000  # the steps input; the engine accepts more, the browser need not
@@ -172,7 +173,7 @@ def run_controls(
 
 
 def experiment_controls(
-    page: Page, default: optim_core.Experiment, container
+    page: Page, default: experiments.Experiment, container
 ) -> tuple[SurfaceChoice, tuple[float, float], RunSettings]:
     """Surface, start point and run settings, starting from a page's default experiment
     (its start applies while its surface is chosen)."""

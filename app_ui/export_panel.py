@@ -25,7 +25,8 @@ import streamlit as st
 import exports
 from exports import options as opts
 from i18n import t
-from optim_core import Experiment, ParameterError, Trajectory
+from experiments import Experiment
+from optim_core import ParameterError, Trajectory
 from viz import render
 
 RENDER_WORKERS = 2  # one per core: Matplotlib renders one figure at a time anyway

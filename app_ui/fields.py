@@ -28,7 +28,7 @@ import streamlit as st
 
 from app_ui.page import Page
 from i18n import t
-from optim_core.params import Param, ParameterError
+from foundation.params import Param, ParameterError
 
 BIND = "query-params"
 MAX_LABEL_CHARS = 60

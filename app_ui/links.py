@@ -4,7 +4,7 @@ The names are the controls' URL names (`app_ui.controls`); values are written th
 the controls read them, so a link reopens exactly these settings.  Pure functions: no
 Streamlit here.
 
->>> from optim_core import presets
+>>> from experiments import presets
 >>> params = experiment_params(presets.get("dlfs_ch6").experiment, layout="grid")
 >>> params["o4_opt"], params["o4_conv"], params["o4_lr"], params["n"], params["layout"]
 ('adam', 'folded', '0.3', '4', 'grid')
@@ -12,8 +12,9 @@ Streamlit here.
 
 from __future__ import annotations
 
-from optim_core import Experiment, schedules, spec
-from optim_core.presets import Preset
+from experiments import Experiment
+from optim_core import schedules, spec
+from experiments.presets import Preset
 
 COMPARE_PAGE = "pages/2_Compare.py"
 EXPLORE_PAGE = "pages/1_Explore.py"

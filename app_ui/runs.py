@@ -16,7 +16,8 @@ import numpy as np
 import streamlit as st
 
 from i18n import t
-from optim_core import Experiment, Trajectory
+from experiments import Experiment
+from optim_core import Trajectory
 from viz import figures
 
 RUN_CACHE_ENTRIES = 256

@@ -13,7 +13,8 @@ from app_ui import controls, runs
 from app_ui.controls import RunSettings, SurfaceChoice
 from app_ui.page import Page
 from i18n import t
-from optim_core import Experiment, ParameterError, RunConfig, Trajectory
+from experiments import Experiment, RunConfig
+from optim_core import ParameterError, Trajectory
 from viz import style
 
 # Plotly's mode bar: keep zoom, pan, reset and the PNG snapshot; no logo.

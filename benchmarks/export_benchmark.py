@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import exports  # noqa: E402
-from optim_core import presets  # noqa: E402
+from experiments import presets  # noqa: E402
 
 REPEATS = 3
 PRESET = "rastrigin_gallery"  # 4 optimizers, 500 steps

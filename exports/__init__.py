@@ -8,7 +8,7 @@ export panel and the command line (``python -m exports --help``) share `export`.
 No browser is involved: Matplotlib (`viz.render`) draws, Pillow writes GIF, the ffmpeg
 inside the imageio-ffmpeg wheel writes MP4.
 
->>> from optim_core import presets
+>>> from experiments import presets
 >>> result = export(presets.get("dlfs_ch6").experiment, "csv", stem="dlfs_ch6")
 >>> result.filename, result.mime, result.data[:12]
 ('dlfs_ch6.trajectories.csv', 'text/csv', b'run,label,op')

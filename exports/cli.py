@@ -20,8 +20,8 @@ from typing import NoReturn
 from exports import options as opts
 from exports.core import export
 from i18n import t
-from optim_core import Experiment, presets
-from optim_core.params import Param, ParameterError
+from experiments import Experiment, presets
+from foundation.params import Param, ParameterError
 
 USAGE_ERROR = 2
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from exports import animation, data
 from exports import html as html_page
 from exports.options import ExportOptions, get_format
-from optim_core import Experiment, Trajectory
+from experiments import Experiment
+from optim_core import Trajectory
 from viz import render
 
 Progress = Callable[[int, int], None]

@@ -10,7 +10,7 @@ finite point from step `diverged_at` on; the `diverged` column marks those rows.
 Numbers are written with Python's `repr`, the shortest text that reads back to the same
 float64, so `float(cell)` recovers the engine's value exactly.
 
->>> from optim_core import presets
+>>> from experiments import presets
 >>> experiment = presets.get("dlfs_ch6").experiment
 >>> text = trajectories_csv(experiment, experiment.run())
 >>> text.splitlines()[1].split(",")[:9]
@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from optim_core import Experiment, Trajectory
+from experiments import Experiment
+from optim_core import Trajectory
 from viz.render import run_label
 
 TRAJECTORIES_FORMAT = "optimizer-playground/trajectories"

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from i18n import t
-from optim_core import Experiment, Trajectory
+from experiments import Experiment
+from optim_core import Trajectory
 from viz import figures, render, style
 
 CHART_HEIGHT = 640  # pixels: a little taller than in the app, the page has nothing else
@@ -39,7 +40,7 @@ def plotly_config(
     {'format': 'png', 'scale': 2, 'filename': 'optimizer-playground'}
     """
     from exports.options import SCALE
-    from optim_core.params import ParameterError
+    from foundation.params import ParameterError
 
     if format not in ("svg", "png"):
         raise ParameterError("format", format, "'svg' or 'png'")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Literal
 
-from optim_core.params import Param, ParameterError
+from foundation.params import Param, ParameterError
 from viz import render
 
 FormatKind = Literal["image", "filmstrip", "animation", "page", "data"]

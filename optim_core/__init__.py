@@ -1,5 +1,8 @@
 """Gradient-descent optimizers over 2-D surfaces: exact, batched, honest about divergence.
 
+Importing the package loads nothing heavy: the engine, the definitions and Numba load
+when first used (PEP 562 `__getattr__`).
+
 >>> import optim_core
 >>> traj = optim_core.run("adam", "rosenbrock", start=(-1.5, 2.0), steps=3, lr=0.1)
 >>> traj.path.shape, traj.diverged_at
@@ -8,24 +11,34 @@
 0.001
 """
 
-from optim_core import presets, schedules
-from optim_core.engine import MAX_STEPS, Trajectory, run
-from optim_core.experiment import Experiment, RunConfig
-from optim_core.params import Param, ParameterError
-from optim_core.registry import Convention, OptimizerSpec, names, spec
+from __future__ import annotations
 
-__all__ = [
-    "MAX_STEPS",
-    "Convention",
-    "Experiment",
-    "OptimizerSpec",
-    "Param",
-    "ParameterError",
-    "RunConfig",
-    "Trajectory",
-    "names",
-    "presets",
-    "run",
-    "schedules",
-    "spec",
-]  # fmt: skip
+from importlib import import_module
+from typing import Any
+
+from foundation.params import Param, ParameterError
+
+# Public name -> the module that defines it, imported on first use.
+_LAZY = {
+    "MAX_STEPS": "optim_core.engine",
+    "run": "optim_core.engine",
+    "Trajectory": "optim_core.trajectory",
+    "Convention": "optim_core.definition",
+    "OptimizerSpec": "optim_core.definition",
+    "names": "optim_core.registry",
+    "spec": "optim_core.registry",
+}
+_SUBMODULES = ("engine", "registry", "schedules", "definition", "trajectory")
+
+__all__ = ["Param", "ParameterError", *_LAZY, *_SUBMODULES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:
+        value = import_module(f"optim_core.{name}")
+    else:
+        raise AttributeError(f"module 'optim_core' has no attribute {name!r}")
+    globals()[name] = value
+    return value

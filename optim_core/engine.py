@@ -8,28 +8,28 @@ or infinity reaches the caller.
 
 from __future__ import annotations
 
-import threading
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any
 
-import numba
 import numpy as np
 
-from optim_core import _kernel, schedules
-from optim_core.params import Param, ParameterError
+from optim_core import schedules
+from foundation.params import Param, ParameterError
 from optim_core.registry import OptimizerSpec, spec
+from optim_core.trajectory import Trajectory, assemble
 
 MAX_STEPS = 20_000
 MAX_BATCH = 100_000
 # Recording the optimizer state costs N_SLOTS extra vectors per point.
 MAX_POINTS = 20_000_000
 MAX_STATE_POINTS = 2_000_000
-DEFAULT_FD_STEP = 1e-4
+DEFAULT_FD_STEP = 1e-4  # Deep Learning from Scratch's numerical_gradient uses h = 1e-4
+# From this many rows the compiled loop splits the batch across threads: waking a second
+# thread costs more than a small run, and milliseconds when the machine is busy.
 PARALLEL_MIN_BATCH = 256
-# From this many rows, one callback call per step for the whole batch beats one per row.
-BATCH_KERNEL_MIN = 256  # Deep Learning from Scratch's numerical_gradient uses h = 1e-4
 
 STEPS = Param("steps", 100, "Number of updates.", kind="int", low=0, high=MAX_STEPS)
 NOISE = Param(
@@ -57,138 +57,16 @@ FD_STEP = Param(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, eq=False)
-class Trajectory:
-    """A run's full record.  Leading axis: step; a batched run adds a batch axis after it.
-
-    path (T+1, [B,] 2)      iterates θ_0 … θ_T (θ_0 is the start)
-    loss (T+1, [B])         f(θ_t)
-    grad (T+1, [B,] 2)      exact ∇f(θ_t), computed on first use (what the optimizer
-                            received is `state["g"]`)
-    lr   (T, [B])           learning rate used by update t+1
-    state {name: (T+1, [B,] 2)}  the optimizer's internal vectors after each update
-    grad_evals, func_evals, hess_evals (T+1, [B])  cumulative evaluations the method used
-    diverged_at             first update that overflowed or left the escape radius (the row
-                            is frozen at its last finite point from then on); `None` or -1
-                            where the run stayed finite
-    """
-
-    optimizer: str
-    convention: str
-    surface: Any
-    hyper: Mapping[str, Any]
-    schedule: Mapping[str, Any] | None
-    steps: int
-    path: np.ndarray
-    loss: np.ndarray
-    lr: np.ndarray
-    state: Mapping[str, np.ndarray]
-    # Per kind ("grad", "func", "hess"): a (T+1, [B]) cumulative array, or the constant
-    # cost of one update, expanded on first use (a big sweep rarely asks for it).
-    evals: Mapping[str, np.ndarray | int] = field(repr=False)
-    diverged_rows: np.ndarray = field(repr=False)
-    batched: bool = False
-    noise: Any = 0.0
-    noise_mode: str = "absolute"
-    seed: Any = 0
-    gradient: str = "analytic"
-
-    @cached_property
-    def grad(self) -> np.ndarray:
-        """Exact ∇f at every iterate, (T+1, [B,] 2): computed from the path on first use, so
-        large sweeps that never look at it do not pay for it."""
-        with np.errstate(all="ignore"):
-            return self.surface.grad(self.path)
-
-    def _evals(self, kind: str) -> np.ndarray:
-        count = self.evals[kind]
-        if isinstance(count, np.ndarray):
-            return count
-        last = np.where(self.diverged_rows < 0, self.steps, self.diverged_rows)
-        taken = np.minimum(np.arange(self.steps + 1)[:, None], last[None, :])
-        return count * (taken if self.batched else taken[:, 0])
-
-    @cached_property
-    def grad_evals(self) -> np.ndarray:
-        """Cumulative gradient evaluations the method used, (T+1, [B])."""
-        return self._evals("grad")
-
-    @cached_property
-    def func_evals(self) -> np.ndarray:
-        """Cumulative function evaluations the method used (line searches, numerical
-        gradients), (T+1, [B]); recording the loss is bookkeeping and not counted."""
-        return self._evals("func")
-
-    @cached_property
-    def hess_evals(self) -> np.ndarray:
-        """Cumulative Hessian evaluations, (T+1, [B])."""
-        return self._evals("hess")
-
-    @property
-    def diverged_at(self) -> int | np.ndarray | None:
-        """First diverging update: an int or None; for a batch, an array with -1 for none."""
-        if self.batched:
-            return self.diverged_rows
-        value = int(self.diverged_rows[0])
-        return None if value < 0 else value
-
-    @property
-    def batch_size(self) -> int:
-        return self.path.shape[1] if self.batched else 1
-
-    def row(self, index: int) -> Trajectory:
-        """Row `index` of a batched run as an unbatched trajectory."""
-        if not self.batched:
-            raise ValueError("row() needs a batched trajectory")
-
-        def pick(a: np.ndarray) -> np.ndarray:
-            return a[:, index]
-
-        def hyper_row(v: Any) -> Any:
-            return float(v[index]) if isinstance(v, np.ndarray) else v
-
-        return replace(
-            self,
-            path=pick(self.path),
-            loss=pick(self.loss),
-            lr=pick(self.lr),
-            state={k: pick(v) for k, v in self.state.items()},
-            evals={k: pick(v) if isinstance(v, np.ndarray) else v for k, v in self.evals.items()},
-            diverged_rows=self.diverged_rows[index : index + 1],
-            batched=False,
-            hyper={k: hyper_row(v) for k, v in self.hyper.items()},
-            noise=hyper_row(self.noise),
-            seed=hyper_row(self.seed),
-        )
-
-    def steps_to_tolerance(self, tolerance: float, target: float | None = None) -> int | None:
-        """First step whose loss is within `tolerance` of `target` (default: the surface's
-        lowest known minimum, else 0); `None` if never reached.  Unbatched runs only."""
-        if target is None:
-            minima = getattr(self.surface, "minima", ())
-            target = min((m.value for m in minima), default=0.0)
-        hits = np.flatnonzero(self.loss - target <= tolerance)
-        return int(hits[0]) if hits.size else None
-
-    def distance_to_nearest_minimum(self) -> np.ndarray | None:
-        """Euclidean distance from each iterate to the nearest known minimum."""
-        minima = getattr(self.surface, "minima", ())
-        if not minima:
-            return None
-        points = np.array([m.xy for m in minima])
-        diff = self.path[..., None, :] - points
-        return np.sqrt((diff**2).sum(-1)).min(-1)
-
-
 def _resolve_surface(surface: Any, surface_params: Mapping[str, float] | None):
     import surfaces  # the engine depends on surfaces only through this interface
 
     return surfaces.get(surface, **dict(surface_params or {}))
 
 
-def _hyperparameters(
+def validate_hyperparameters(
     opt: OptimizerSpec, convention: str, given: dict[str, Any]
 ) -> dict[str, float | np.ndarray]:
+    """Every hyperparameter of `opt` under `convention`: defaults, `betas` split, checked."""
     if "betas" in given:
         if "beta1" not in {p.name for p in opt.params}:
             allowed = "one of " + ", ".join(p.name for p in opt.params)
@@ -300,8 +178,8 @@ def run(
     gradient = GRADIENT.validate(gradient, owner="run")
     fd_step = FD_STEP.validate(fd_step, owner="run")
     seed = _validate_seed(seed)
-    hyper = _hyperparameters(opt, conv.name, dict(hyperparameters))
-    start_arr = _validate_start(surf.default_start if start is None else start)
+    hyper = validate_hyperparameters(opt, conv.name, dict(hyperparameters))
+    start_arr = validate_start(surf.default_start if start is None else start)
 
     batch = _batch_size(start_arr, [*hyper.values(), noise, seed])
     batched = batch is not None
@@ -331,7 +209,7 @@ def run(
     )  # fmt: skip
     if opt.family == "first_order":
         return _run_first_order(
-            opt, conv.name, surf, starts, hyper, lr_table, plateau,
+            opt, conv, surf, starts, hyper, lr_table, plateau,
             _noise(steps, batch, seed, noisy), noise, noise_mode, gradient, fd_step,
             record_state, common,
         )  # fmt: skip
@@ -386,7 +264,8 @@ def _check_start_on_surface(starts: np.ndarray, surf: Any) -> None:
         )
 
 
-def _validate_start(start: Any) -> np.ndarray:
+def validate_start(start: Any) -> np.ndarray:
+    """`start` as a float array of shape (2,) or (B, 2), or `ParameterError`."""
     try:
         arr = np.asarray(start, dtype=np.float64)
     except (TypeError, ValueError):
@@ -397,94 +276,74 @@ def _validate_start(start: Any) -> np.ndarray:
 
 
 def _run_first_order(
-    opt, convention, surf, starts, hyper, lr_table, plateau, noise_draws, noise, noise_mode,
+    opt, conv, surf, starts, hyper, lr_table, plateau, noise_draws, noise, noise_mode,
     gradient, fd_step, record_state, common,
 ) -> Trajectory:  # fmt: skip
+    """Step a first-order optimizer with its compiled loop (`optim_core._loops`)."""
+    from optim_core import _loops  # loads Numba: only when a run needs it
+
+    rule = opt.rule
     steps, batch = lr_table.shape[0], starts.shape[0]
-    table = np.zeros((batch, len(_kernel.HYPER_COLUMNS)))
-    for column, name in enumerate(_kernel.HYPER_COLUMNS):
-        if name in hyper:
-            table[:, column] = hyper[name]
-    plateau_arr = np.zeros(6)
+    table = np.zeros((batch, len(rule.Hyper._fields)))
+    for column, name in enumerate(rule.Hyper._fields):
+        table[:, column] = hyper[name]
+    # L2 weight decay enters the gradient, except where the rule decays θ itself (AdamW).
+    l2 = hyper.get("weight_decay", 0.0) if not getattr(rule, "DECOUPLED_WEIGHT_DECAY", False) else 0.0
+    weight_decay = np.broadcast_to(np.asarray(l2, float), (batch,)).copy()
+    plateau_options = np.zeros(6)
     if plateau:
-        plateau_arr[:] = (1.0, plateau["factor"], plateau["patience"], plateau["threshold"],
-                          plateau["cooldown"], plateau["min_lr"])  # fmt: skip
+        plateau_options[:] = (1.0, plateau["factor"], plateau["patience"], plateau["threshold"],
+                              plateau["cooldown"], plateau["min_lr"])  # fmt: skip
     lr_rows = np.ascontiguousarray(lr_table.T)
     noise_sigma = np.broadcast_to(np.asarray(noise, float), (batch,)).copy()
-    conv_index = [c.name for c in opt.conventions].index(convention)
-    kernel_id = _kernel.KERNEL_IDS[opt.name]
-    powers = _kernel.power_table(table, steps)
-    diverged = np.full(batch, -1, dtype=np.int64)
-    # Large batches with exact gradients at θ step all rows at once (time-major arrays);
-    # everything else goes row by row (row-major arrays, seen through transposed views).
-    lookahead = opt.name == "nesterov" and convention == "lookahead"
-    whole_batch = batch >= BATCH_KERNEL_MIN and gradient == "analytic" and not lookahead
-    rows_first = not whole_batch
-    path = np.empty((batch, steps + 1, 2) if rows_first else (steps + 1, batch, 2))
-    loss = np.empty((batch, steps + 1) if rows_first else (steps + 1, batch))
+    kernels = surf.kernels
+    path = np.empty((steps + 1, batch, 2))
+    loss = np.empty((steps + 1, batch))
     # Only reduce-on-plateau changes the rates inside the run; otherwise they are lr_rows.
-    lr_used = np.empty(((batch, steps) if rows_first else (steps, batch)) if plateau else (1, 1))
-    state_shape = (batch, steps + 1) if rows_first else (steps + 1, batch)
-    state = np.zeros(
-        (*state_shape, _kernel.N_SLOTS, 2) if record_state else (1, 1, _kernel.N_SLOTS, 2)
-    )
-    with _KERNEL_LOCK:
-        if whole_batch:
-            _kernel.run_first_order_batch(
-                kernel_id, conv_index, _kernel.batch_step_callback(kernel_id, conv_index, bool(record_state)), surf.batch_kernel,
-                starts, table, powers, lr_rows, plateau_arr, noise_draws, noise_sigma,
-                noise_mode == "relative", surf.escape_radius, len(opt.state), path, loss,
-                lr_used, state, diverged, min(numba.get_num_threads(), batch),
-            )  # fmt: skip
-        else:
-            value_fn, value_grad_fn = surf.kernels
-            _call_kernel(batch, lambda: _kernel.run_first_order(
-                kernel_id, conv_index, _kernel.step_callback(kernel_id), value_fn, value_grad_fn,
-                starts, table, powers, lr_rows, plateau_arr, noise_draws, noise_sigma,
-                noise_mode == "relative", fd_step if gradient == "numerical" else 0.0,
-                surf.escape_radius, len(opt.state), path, loss, lr_used, state, diverged,
-            ))  # fmt: skip
-    if rows_first:
-        path, loss, lr_used, state = (a.swapaxes(0, 1) for a in (path, loss, lr_used, state))
+    lr_used = np.empty((steps, batch) if plateau else (1, 1))
+    n_slots = len(opt.state)
+    records = np.zeros((steps + 1, batch, n_slots, 2) if record_state else (1, 1, n_slots, 2))
+    diverged = np.full(batch, -1, dtype=np.int64)
+    loop = getattr(_loops, f"run_{opt.name}")
+
+    def run_rows(rows: slice) -> None:
+        def part(a: np.ndarray, axis: int = 0) -> np.ndarray:
+            # Shared (broadcast) tables have one row; per-row ones are cut to the chunk.
+            if a.shape[axis] != batch:
+                return a
+            return a[rows] if axis == 0 else a[:, rows]
+
+        loop(
+            conv.form, kernels.value_grad, kernels.value, kernels.params, starts[rows],
+            table[rows], weight_decay[rows], part(lr_rows), plateau_options, part(noise_draws),
+            noise_sigma[rows], noise_mode == "relative",
+            fd_step if gradient == "numerical" else 0.0, surf.escape_radius,
+            bool(record_state), path[:, rows], loss[:, rows], part(lr_used, 1),
+            part(records, 1), diverged[rows],
+        )  # fmt: skip
+
+    _in_chunks(run_rows, batch)
     if not plateau:
         lr_used = lr_rows.T
     recorded = (
-        {slot.name: state[:, :, k, :] for k, slot in enumerate(opt.state)} if record_state else {}
+        {slot.name: records[:, :, k, :] for k, slot in enumerate(opt.state)} if record_state else {}
     )
     numerical = gradient == "numerical"
     evals = {"grad": 0 if numerical else 1, "func": 4 if numerical else 0, "hess": 0}
-    return finish(path, loss, lr_used, recorded, diverged, evals=evals, common=common)
+    return assemble(path, loss, lr_used, recorded, diverged, evals=evals, common=common)
 
 
-# Numba's default threading layer (workqueue) must not be entered from two threads at
-# once, and Streamlit runs every session in its own thread: kernel calls take turns.
-_KERNEL_LOCK = threading.Lock()
+def _in_chunks(run_rows: Callable[[slice], None], batch: int) -> None:
+    """Run the compiled loop over row chunks, one per core for a big batch.
 
-
-def _call_kernel(batch: int, kernel: Callable[[], None]) -> None:
-    """Run the compiled loop, in parallel only for big batches: waking a second thread
-    costs more than a small run, and milliseconds when the machine is busy."""
-    threads = numba.get_num_threads()
-    numba.set_num_threads(threads if batch >= PARALLEL_MIN_BATCH else 1)
-    try:
-        kernel()
-    finally:
-        numba.set_num_threads(threads)
-
-
-def finish(path, loss, lr, state, diverged, *, evals, common) -> Trajectory:
-    """Assemble a `Trajectory`, dropping the batch axis of an unbatched run."""
-    lr = np.broadcast_to(lr, (path.shape[0] - 1, path.shape[1]))
-    if not common["batched"]:
-        path, loss, lr = path[:, 0], loss[:, 0], lr[:, 0]
-        state = {k: v[:, 0] for k, v in state.items()}
-        evals = {k: v[:, 0] if isinstance(v, np.ndarray) else v for k, v in evals.items()}
-    return Trajectory(
-        path=path,
-        loss=loss,
-        lr=lr,
-        state=state,
-        diverged_rows=diverged,
-        evals=evals,
-        **common,
-    )
+    The loops release the GIL (`nogil=True`), so plain threads run them in parallel; a
+    small batch runs in the calling thread, where waking a second one would cost more.
+    """
+    workers = (os.cpu_count() or 1) if batch >= PARALLEL_MIN_BATCH else 1
+    if workers == 1:
+        run_rows(slice(0, batch))
+        return
+    bounds = [batch * k // workers for k in range(workers + 1)]
+    with ThreadPoolExecutor(workers) as pool:
+        for done in [pool.submit(run_rows, slice(lo, hi)) for lo, hi in itertools.pairwise(bounds)]:
+            done.result()

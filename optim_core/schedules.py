@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from optim_core.params import Param, ParameterError
+from foundation.params import Param, ParameterError
 
 __all__ = [
     "SCHEDULES",

@@ -12,7 +12,8 @@ import warnings
 import numpy as np
 from scipy.optimize import minimize
 
-from optim_core import engine
+from optim_core.optimizers import newton
+from optim_core.trajectory import assemble
 
 
 def run_newton(surf, starts, hyper, lr_table, noise_draws, noise, noise_mode, common):
@@ -35,17 +36,7 @@ def run_newton(surf, starts, hyper, lr_table, noise_draws, noise, noise_mode, co
             if noise_draws.shape[0]:
                 scale = sigma * (np.linalg.norm(g, axis=-1) if noise_mode == "relative" else 1.0)
                 g += scale[:, None] * noise_draws[:, t - 1]
-            h = surf.hess(theta)
-            a, b, c, d = (
-                h[:, 0, 0] + damping,
-                h[:, 0, 1],
-                h[:, 1, 0],
-                h[:, 1, 1] + damping,
-            )
-            det = a * d - b * c
-            direction = np.stack([d * g[:, 0] - b * g[:, 1], -c * g[:, 0] + a * g[:, 1]], -1)
-            direction /= det[:, None]
-            new = theta - lr_table[t - 1][:, None] * direction
+            new, direction = newton.update(g, surf.hess(theta), theta, lr_table[t - 1], damping)
             value, new_grad = surf.value(new), surf.grad(new)
             ok = (
                 np.isfinite(value) & np.all(np.isfinite(new_grad), -1)
@@ -57,7 +48,7 @@ def run_newton(surf, starts, hyper, lr_table, noise_draws, noise, noise_mode, co
             grad[t] = np.where(ok[:, None], new_grad, grad[t - 1])
             for key, fresh in zip(names, (g, direction, new - theta), strict=True):
                 state[key][t] = np.where(ok[:, None], fresh, state[key][t - 1])
-    return engine.finish(
+    return assemble(
         path, loss, lr_table, state, diverged, evals={"grad": 1, "func": 0, "hess": 1},
         common=common,
     )  # fmt: skip
@@ -89,7 +80,7 @@ def run_lbfgs(surf, starts, hyper, steps, common):
     update = np.zeros_like(path)
     update[1:] = np.diff(path, axis=0)
     lr = np.ones((steps, batch))
-    return engine.finish(
+    return assemble(
         path, loss, lr, {"g": grad.copy(), "update": update}, diverged,
         evals={"grad": evals, "func": evals.copy(), "hess": 0}, common=common,
     )  # fmt: skip

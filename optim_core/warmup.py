@@ -1,34 +1,28 @@
-"""Fill the on-disk caches the first page load would otherwise pay for.
+"""Fill Numba's on-disk cache, so the first page load does not compile anything.
 
     python -m optim_core.warmup
 
-The engine's step loop compiles once per machine (about ten seconds) and is then loaded
-from Numba's cache in milliseconds.  Each surface's generated code and stationary points
-(`surfaces._codegen`) are derived once too: every built-in surface and the presets'
-surfaces are prepared here, so a freshly started app imports neither SymPy nor SciPy's
-optimizers before its first chart.
+Each optimizer's compiled loop (`optim_core._loops`) and each built-in surface's compiled
+value and gradient compile once per machine and then load from the cache in milliseconds.
 """
 
 from __future__ import annotations
 
 import time
 
-from optim_core import presets, registry
+from optim_core import registry
 from optim_core.engine import run
 
 
 def warm_up() -> float:
-    """Run every optimizer for one step and prepare every built-in and preset surface;
-    returns the seconds it took."""
+    """Run every optimizer for one step on every built-in surface; returns the seconds."""
     import surfaces
 
     start = time.perf_counter()
     for name in registry.names():
         run(name, "bowl", steps=1)
-    prepared = [surfaces.get(name) for name in surfaces.names()]
-    prepared += [presets.get(key).experiment.surface_object() for key in presets.names()]
-    for surface in prepared:  # each is derived once, then kept on disk
-        _ = surface.kernels, surface.critical_points
+    for name in surfaces.names():
+        run("sgd", name, steps=1)
     return time.perf_counter() - start
 
 

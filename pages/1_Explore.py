@@ -8,7 +8,7 @@ import optim_core
 from app_ui import controls, fields, links, runs, sections
 from app_ui.page import setup_page
 from i18n import t
-from optim_core import Experiment, RunConfig
+from experiments import Experiment, RunConfig
 from viz import figures
 
 DEFAULT = Experiment(

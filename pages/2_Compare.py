@@ -8,9 +8,9 @@ import streamlit as st
 from app_ui import controls, fields, links, prediction, runs, sections
 from app_ui.page import Page, setup_page
 from i18n import t
-from optim_core import Experiment, RunConfig, presets
-from optim_core.experiment import MAX_RUNS
-from optim_core.params import Param
+from experiments import Experiment, RunConfig, presets
+from experiments.experiment import MAX_RUNS
+from foundation.params import Param
 from viz import figures
 
 DEFAULT = presets.get("dlfs_ch6").experiment  # the page opens on Figure 6-8 of DLfS

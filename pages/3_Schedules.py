@@ -10,7 +10,8 @@ import optim_core
 from app_ui import controls, runs, sections
 from app_ui.page import setup_page
 from i18n import t
-from optim_core import Experiment, ParameterError, RunConfig, schedules
+from experiments import Experiment, RunConfig
+from optim_core import ParameterError, schedules
 from viz import figures
 
 DEFAULT = Experiment(

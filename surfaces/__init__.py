@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from optim_core.params import ParameterError
+from foundation.params import ParameterError
 from surfaces.catalog import SURFACES
 from surfaces.core import CriticalPoint, Surface, SurfaceDef, bind
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optim_core.params import Param
+from foundation.params import Param
 from surfaces.core import SurfaceDef
 
 _HIMMELBLAU_MINIMA = (

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from optim_core.params import Param, ParameterError
+from foundation.params import Param, ParameterError
 
 if TYPE_CHECKING:
     import sympy

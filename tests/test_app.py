@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 import optim_core
 from app_ui import links, prediction, sections
 from i18n import t
-from optim_core import Experiment, presets
+from experiments import Experiment, presets
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 180  # the first run of a process loads the compiled kernels

@@ -19,7 +19,7 @@ from PIL import Image
 
 import exports
 from exports import cli
-from optim_core import presets
+from experiments import presets
 
 ROOT = Path(__file__).resolve().parents[1]
 

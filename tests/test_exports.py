@@ -27,7 +27,8 @@ import exports
 from exports import animation, data
 from exports import html as html_page
 from exports import options as opts
-from optim_core import Experiment, ParameterError, RunConfig, presets
+from experiments import Experiment, RunConfig, presets
+from optim_core import ParameterError
 from viz import render
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -505,7 +506,7 @@ def test_module_doctests(module):
 # --- the Streamlit panel -------------------------------------------------------------------
 
 PANEL_SCRIPT = """
-from optim_core import presets
+from experiments import presets
 from app_ui.export_panel import render_export_panel
 
 experiment = presets.get("dlfs_ch6").experiment

@@ -20,9 +20,10 @@ import plotly.io as pio
 import pytest
 from PIL import Image
 
+import experiments
 import optim_core
 import surfaces
-from optim_core import Experiment, RunConfig
+from experiments import Experiment, RunConfig
 from viz import figures, style
 
 PAYLOAD_LIMIT = 1_000_000  # bytes per Compare figure (4 optimizers x 300 steps)
@@ -45,7 +46,7 @@ def compare_4x300():
 
 @pytest.fixture(scope="module")
 def bowl_dlfs():
-    experiment = optim_core.presets.get("dlfs_ch6").experiment
+    experiment = experiments.presets.get("dlfs_ch6").experiment
     return experiment.surface_object(), experiment.run()
 
 
@@ -230,7 +231,7 @@ def test_diverged_run_is_marked_where_it_left(diverging):
 
 def test_run_that_leaves_the_view_without_diverging():
     # D2L: gradient descent with η = 0.6 on 0.1x² + 2y² grows by 1.4 each step.
-    experiment = optim_core.presets.get("d2l_ch12").experiment
+    experiment = experiments.presets.get("d2l_ch12").experiment
     run = experiment.run_one(1)
     assert run.diverged_at is None
     fig = figures.contour_figure(experiment.surface_object(), [run])

@@ -14,8 +14,10 @@ import math
 import numpy as np
 import pytest
 
+import experiments
 import optim_core
-from optim_core import Experiment, ParameterError, presets
+from experiments import Experiment, presets
+from optim_core import ParameterError
 
 BOOK_RTOL = 1e-12
 
@@ -293,4 +295,4 @@ def test_from_json_rejects_non_objects(text):
 def test_unknown_preset_raises_parameter_error():
     with pytest.raises(ParameterError, match="preset"):
         presets.get("dlfs_ch7")
-    assert optim_core.presets.names() == list(presets.PRESETS)
+    assert experiments.presets.names() == list(presets.PRESETS)

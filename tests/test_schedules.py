@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optim_core import schedules
-from optim_core.params import Param, ParameterError
+from foundation.params import Param, ParameterError
 
 # No example database: the suite must not write into the repository; counterexamples
 # worth keeping are pinned below as explicit cases instead.

@@ -18,7 +18,7 @@ restore that background and draw only each run's line and marker (blitting on Ag
 Matplotlib's global state (rcParams, font caches) is not thread-safe and the app renders
 in worker threads: every renderer runs inside `style_context()`, which holds one lock.
 
->>> from optim_core import presets
+>>> from experiments import presets
 >>> experiment = presets.get("dlfs_ch6").experiment
 >>> scene = build_scene(experiment, experiment.run())
 >>> [run.label for run in scene.runs], scene.steps
@@ -55,8 +55,9 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from i18n import t
-from optim_core import Experiment, Trajectory, spec
-from optim_core.params import ParameterError
+from experiments import Experiment
+from optim_core import Trajectory, spec
+from foundation.params import ParameterError
 from viz import figures, style
 
 FIGSIZE = (9.6, 5.4)  # inches, 16:9 like a slide

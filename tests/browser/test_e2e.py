@@ -183,7 +183,7 @@ def test_a_hostile_link_is_refused_politely(page, app_url):
 
 
 def test_a_saved_settings_file_reopens_its_experiment(page, app_url, tmp_path):
-    from optim_core import presets
+    from experiments import presets
 
     experiment = presets.get("d2l_ch12").experiment
     saved = tmp_path / "d2l.settings.json"

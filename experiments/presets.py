@@ -1,7 +1,7 @@
 """Textbook figures as data: each preset names its source and figure and holds the exact
 experiment (surface, start, steps, optimizers with hyperparameters and conventions).
 
->>> from optim_core import presets
+>>> from experiments import presets
 >>> p = presets.get("dlfs_ch6")
 >>> p.experiment.start, p.experiment.steps, [r.optimizer for r in p.experiment.runs]
 ((-7.0, 2.0), 29, ['sgd', 'momentum', 'adagrad', 'adam'])
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optim_core.experiment import Experiment, RunConfig
-from optim_core.params import ParameterError
+from experiments.experiment import Experiment, RunConfig
+from foundation.params import ParameterError
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import surfaces
 from optim_core import engine, schedules
-from optim_core.params import ParameterError
+from foundation.params import ParameterError
 from optim_core.registry import spec
 
 SETTINGS_FORMAT = "optimizer-playground/experiment"
@@ -40,7 +40,7 @@ class RunConfig:
         """Every hyperparameter, defaults of this convention filled in, validated."""
         opt = spec(self.optimizer)
         conv = opt.convention(self.convention).name
-        return engine._hyperparameters(opt, conv, dict(self.hyper))
+        return engine.validate_hyperparameters(opt, conv, dict(self.hyper))
 
     def to_dict(self) -> dict[str, Any]:
         hyper = {k: list(v) if isinstance(v, tuple) else v for k, v in self.hyper.items()}
@@ -70,7 +70,7 @@ class RunConfig:
             raise ParameterError("hyper", hyper, "an object of hyperparameter values")
         # Validate now so a bad file fails at load time, not at the first run; JSON lists
         # (betas) come back as the tuples the presets use, so a loaded file equals its source.
-        engine._hyperparameters(opt, conv.name, dict(hyper))
+        engine.validate_hyperparameters(opt, conv.name, dict(hyper))
         hyper = {k: tuple(v) if isinstance(v, list) else v for k, v in hyper.items()}
         schedule = data.get("schedule") or None
         if schedule is not None:
@@ -165,7 +165,7 @@ class Experiment:
         surf = surfaces.get(surface, **dict(params))
         start = data.get("start")
         if start is not None:
-            start = tuple(float(v) for v in engine._validate_start(start).reshape(-1))
+            start = tuple(float(v) for v in engine.validate_start(start).reshape(-1))
             if len(start) != 2:
                 raise ParameterError("start", data.get("start"), "a point [x, y]")
         runs_data = data.get("runs") or []

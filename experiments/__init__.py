@@ -1,0 +1,13 @@
+"""The app model: experiments (the settings of a figure), textbook presets.
+
+Shared by the app, links, settings files, the exports and the command line; it sits
+above the maths packages (`optim_core`, `surfaces`) and below the figures and pages.
+
+>>> from experiments import presets
+>>> presets.get("dlfs_ch6").experiment.surface
+'bowl'
+"""
+
+from experiments.experiment import Experiment, RunConfig
+
+__all__ = ["Experiment", "RunConfig"]

@@ -3,32 +3,30 @@
     python -m optim_core.warmup
 
 The engine's step loop compiles once per machine (about ten seconds) and is then loaded
-from Numba's cache in milliseconds.  Each surface's generated code and stationary points
-(`surfaces._codegen`) are derived once too: every built-in surface and the presets'
-surfaces are prepared here, so a freshly started app imports neither SymPy nor SciPy's
-optimizers before its first chart.
+from Numba's cache in milliseconds.  So are the built-in surfaces' callbacks
+(`surfaces.compiled`), compiled here once each; their code and stationary points are
+checked in (`surfaces.generate`), so a freshly started app imports neither SymPy nor
+SciPy's optimizers for them.
 """
 
 from __future__ import annotations
 
 import time
 
-from optim_core import presets, registry
+from optim_core import registry
 from optim_core.engine import run
 
 
 def warm_up() -> float:
-    """Run every optimizer for one step and prepare every built-in and preset surface;
+    """Run every optimizer for one step and compile every built-in surface's callbacks;
     returns the seconds it took."""
     import surfaces
 
     start = time.perf_counter()
     for name in registry.names():
         run(name, "bowl", steps=1)
-    prepared = [surfaces.get(name) for name in surfaces.names()]
-    prepared += [presets.get(key).experiment.surface_object() for key in presets.names()]
-    for surface in prepared:  # each is derived once, then kept on disk
-        _ = surface.kernels, surface.critical_points
+    for name in surfaces.names():  # every parameter value shares these callbacks
+        _ = surfaces.get(name).kernels
     return time.perf_counter() - start
 
 

@@ -1,26 +1,33 @@
 """A test surface built from one SymPy expression.
 
-The expression is the single source of truth: SymPy differentiates it once, then generates
-(1) vectorized NumPy value, gradient and Hessian with the broadcasting rule
-``(..., 2) -> (...), (..., 2), (..., 2, 2)`` and (2) Numba C callbacks the engine's compiled
-step loop calls, so a surface typed in by a user later runs through the very same path.
-The generated code is cached on disk (`surfaces._codegen`), so SymPy is imported only when
-a surface's code is derived for the first time, or when its expression is asked for.
+The expression is the single source of truth: SymPy differentiates it once, with the
+parameters left as symbols, and prints (1) vectorized NumPy value, gradient and Hessian
+with the broadcasting rule ``(..., 2) -> (...), (..., 2), (..., 2, 2)`` and (2) Numba C
+callbacks the engine's compiled step loop calls (`surfaces.derive`).  Parameter values are
+bound at run time, as arguments, so each definition is compiled once.  The built-in
+surfaces' code is generated ahead of time and checked in (`surfaces.generate`), so neither
+SymPy nor Numba is imported to evaluate them; a surface that is not built in is derived
+and compiled in memory on first use.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from foundation.params import Param, ParameterError
+from surfaces import _generated_numpy
 
 if TYPE_CHECKING:
     import sympy
+
+    from surfaces.compiled import SurfaceKernels
 
 LevelScale = Literal["linear", "log"]
 
@@ -55,6 +62,20 @@ class SurfaceDef:
     level_scale: LevelScale = "linear"
     equal_aspect: bool = False
     lesson: str = ""
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        """The parameters in the order the generated code takes them."""
+        return tuple(p.name for p in self.params)
+
+
+# Expressions not built in whose NumPy functions are kept; compiling one takes SymPy a
+# tenth of a second, keeping it a few tens of kilobytes.
+MAX_RUNTIME_FUNCTIONS = 32
+# (definition, parameter values) pairs whose stationary points are kept.
+MAX_CRITICAL_POINT_SETS = 256
+NumpyFunctions = tuple[Callable[..., np.ndarray], ...]  # f, fx, fy, fxx, fxy, fyy
+_RUNTIME_LOCK = threading.Lock()  # two threads binding a new surface derive it once
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,46 +129,45 @@ class Surface:
         (x0, x1), (y0, y1) = self.domain
         return ESCAPE_FACTOR * max(abs(x0), abs(x1), abs(y0), abs(y1), x1 - x0, y1 - y0)
 
+    @cached_property
+    def parameters(self) -> tuple[float, ...]:
+        """The bound values in the definition's parameter order (the generated code's)."""
+        return tuple(float(self.param_values[name]) for name in self.definition.parameter_names)
+
     # --- symbolic ----------------------------------------------------------------------
     @cached_property
     def expression(self) -> sympy.Expr:
         """The SymPy expression with parameters substituted."""
         import sympy
 
-        x, y = xy_symbols()
-        symbols = {p.name: sympy.Symbol(p.name, real=True) for p in self.definition.params}
-        expr = sympy.sympify(self.definition.expression, locals={"x": x, "y": y, **symbols})
+        from surfaces.derive import parse
+
+        expr = parse(self.definition.expression, self.definition.parameter_names)
+        symbols = {s.name: s for s in expr.free_symbols}
         return expr.subs(
             {
                 symbols[k]: sympy.nsimplify(v, rational=True) if float(v).is_integer() else v
                 for k, v in self.param_values.items()
+                if k in symbols
             }
         )
 
-    @cached_property
-    def _derivatives(self) -> tuple[sympy.Expr, ...]:
-        import sympy
-
-        x, y = xy_symbols()
-        f = self.expression
-        fx, fy = sympy.diff(f, x), sympy.diff(f, y)
-        return f, fx, fy, sympy.diff(fx, x), sympy.diff(fx, y), sympy.diff(fy, y)
-
-    @cached_property
-    def _code(self):
-        """The generated NumPy functions and Numba callbacks (`surfaces._codegen`)."""
-        from surfaces._codegen import generated_code
-
-        return generated_code(self)
-
     # --- numeric (vectorized) -------------------------------------------------------------
+    @cached_property
+    def _functions(self) -> NumpyFunctions:
+        return numpy_functions(self.definition.expression, self.definition.parameter_names)
+
     def _eval(self, index: int, xy: np.ndarray) -> np.ndarray:
         xy = np.asarray(xy, dtype=np.float64)
         if xy.shape[-1:] != (2,):
             raise ValueError(f"points must have shape (..., 2), got {xy.shape}")
+        # Always at least one row: NumPy's scalar exp, cos... round differently from its
+        # vectorized loops, and one point must give the numbers it gets in a batch.
+        rows = xy.reshape(-1, 2)
         with np.errstate(all="ignore"):
-            out = self._code.numpy[index](xy[..., 0], xy[..., 1])
-        return np.broadcast_to(np.asarray(out, dtype=np.float64), xy.shape[:-1]).copy()
+            out = self._functions[index](rows[:, 0], rows[:, 1], *self.parameters)
+        out = np.broadcast_to(np.asarray(out, dtype=np.float64), rows.shape[:1])
+        return out.reshape(xy.shape[:-1]).copy()
 
     def value(self, xy: np.ndarray) -> np.ndarray:
         """f at points of shape (..., 2); returns shape (...)."""
@@ -164,71 +184,29 @@ class Surface:
 
     # --- compiled callbacks for the engine --------------------------------------------------
     @cached_property
-    def kernels(self):
-        """Numba C callbacks `(value, value_grad)` for `optim_core`'s compiled step loop."""
-        return self._code.callbacks()
+    def kernels(self) -> SurfaceKernels:
+        """Numba C callbacks and this surface's parameter array (`surfaces.compiled`).
 
-    @cached_property
-    def batch_kernel(self):
-        """A Numba C callback evaluating f and ∇f at a whole batch of points per call."""
-        return self._code.batch_callback()
+        The callbacks belong to the definition: every parameter value shares them.
+        """
+        from surfaces.compiled import SurfaceKernels, compiled_kernels
+
+        value, value_grad = compiled_kernels(
+            self.definition.expression, self.definition.parameter_names
+        )
+        # A surface without parameters still passes a (dummy) array.
+        params = np.array(self.parameters or (0.0,), dtype=np.float64)
+        return SurfaceKernels(value=value, value_grad=value_grad, params=params)
 
     # --- stationary points --------------------------------------------------------------------
-    @cached_property
+    @property
     def critical_points(self) -> tuple[CriticalPoint, ...]:
         """Minima and saddles, refined from the definition's hints and classified.
 
-        The search imports SciPy's optimizers (a tenth of a second) and runs a root finder
-        per hint, so what it finds is kept on disk next to the generated code, keyed on
-        that code, the hints and the libraries' versions (`surfaces._codegen`).
+        The built-ins' points at their default parameters were found when their code was
+        generated; others are searched with SciPy (a tenth of a second) and kept in memory.
         """
-        hints = self.definition.critical_hints
-        if callable(hints):
-            hints = hints(**self.param_values)
-        hints = [[float(c) for c in hint] for hint in hints]
-        found = self._code.stored(
-            "critical_points",
-            {"hints": hints, "libraries": library_versions("numpy", "scipy")},
-            lambda: self._find_critical_points(hints),
-        )
-        return tuple(CriticalPoint((x, y), value, kind) for x, y, value, kind in found)
-
-    def _find_critical_points(self, hints: list[list[float]]) -> list[list]:
-        """[x, y, f, kind] of each stationary point found from `hints`."""
-        from scipy.optimize import root
-
-        found: list[tuple[np.ndarray, float, str]] = []
-        for hint in hints:
-            sol = root(
-                lambda p: self.grad(p),
-                np.asarray(hint, float),
-                jac=lambda p: self.hess(p),
-            )
-            point = sol.x
-            if not (sol.success and np.all(np.isfinite(point))):
-                continue
-            if any(np.allclose(point, q, atol=1e-6) for q, _, _ in found):
-                continue
-            kind = self._classify(point)
-            if kind:
-                found.append((point, float(self.value(point)), kind))
-        lowest = min((v for _, v, k in found if k == "minimum"), default=math.inf)
-        points = []
-        for point, value, kind in found:
-            if kind == "minimum":
-                kind = "global minimum" if value <= lowest + 1e-9 else "local minimum"
-            points.append([float(point[0]), float(point[1]), value, kind])
-        return points
-
-    def _classify(self, point: np.ndarray) -> str:
-        hessian = self.hess(point)
-        if np.all(np.isfinite(hessian)):
-            eig = np.linalg.eigvalsh(hessian)
-            return "minimum" if eig.min() > 0 else ("saddle" if eig.min() < 0 < eig.max() else "")
-        # A kink (Ackley's funnel tip): compare with a small ring of neighbours instead.
-        angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
-        ring = point + 1e-6 * np.stack([np.cos(angles), np.sin(angles)], -1)
-        return "minimum" if np.all(self.value(ring) > self.value(point)) else ""
+        return _critical_points(self.definition, self.parameters)
 
     @property
     def minima(self) -> tuple[CriticalPoint, ...]:
@@ -242,36 +220,95 @@ class Surface:
         return f"Surface({self.name!r}, {self.param_values})"
 
 
-def _exact(value: float) -> sympy.Expr:
-    # Whole numbers stay exact (b = 100, not 100.0) while they fit a machine integer; beyond
-    # that the generated code could not hold them.
-    import sympy
-
-    if float(value).is_integer() and abs(value) < 2**31:
-        return sympy.Integer(int(value))
-    return sympy.Float(value)
-
-
-@cache
-def library_versions(*names: str) -> dict[str, str]:
-    """Installed versions, read without importing the packages where their metadata says."""
-    from importlib import import_module, metadata
-
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = import_module(name).__version__
-    return versions
+def hints_at(
+    definition: SurfaceDef, parameters: tuple[float, ...]
+) -> tuple[tuple[float, float], ...]:
+    """The definition's starting guesses for stationary points at these parameter values."""
+    hints = definition.critical_hints
+    if callable(hints):
+        hints = hints(**dict(zip(definition.parameter_names, parameters, strict=True)))
+    return tuple((float(x), float(y)) for x, y in hints)
 
 
-@cache
-def xy_symbols() -> tuple[sympy.Symbol, sympy.Symbol]:
-    """The coordinates x, y (real) every surface expression is written in."""
-    import sympy
+def stationary_points_key(definition: SurfaceDef, parameters: tuple[float, ...]) -> tuple:
+    """What the stationary points depend on: the code, the parameter values and the hints."""
+    return (
+        definition.expression,
+        definition.parameter_names,
+        parameters,
+        hints_at(definition, parameters),
+    )
 
-    return sympy.symbols("x y", real=True)
+
+@lru_cache(maxsize=MAX_CRITICAL_POINT_SETS)
+def _critical_points(
+    definition: SurfaceDef, parameters: tuple[float, ...]
+) -> tuple[CriticalPoint, ...]:
+    key = stationary_points_key(definition, parameters)
+    stored = _generated_numpy.STATIONARY_POINTS.get(key)
+    if stored is None:
+        surface = Surface(
+            definition, dict(zip(definition.parameter_names, parameters, strict=True))
+        )
+        return find_critical_points(surface, key[-1])
+    return tuple(CriticalPoint((x, y), value, kind) for x, y, value, kind in stored)
+
+
+def find_critical_points(
+    surface: Surface, hints: tuple[tuple[float, float], ...]
+) -> tuple[CriticalPoint, ...]:
+    """Each stationary point SciPy's root finder reaches from `hints`, classified by the
+    Hessian (or, at a kink, by a ring of neighbours)."""
+    from scipy.optimize import root
+
+    found: list[tuple[np.ndarray, float, str]] = []
+    for hint in hints:
+        sol = root(surface.grad, np.asarray(hint, float), jac=surface.hess)
+        point = sol.x
+        if not (sol.success and np.all(np.isfinite(point))):
+            continue
+        if any(np.allclose(point, q, atol=1e-6) for q, _, _ in found):
+            continue
+        kind = _classify(surface, point)
+        if kind:
+            found.append((point, float(surface.value(point)), kind))
+    lowest = min((v for _, v, k in found if k == "minimum"), default=math.inf)
+    points = []
+    for point, value, kind in found:
+        if kind == "minimum":
+            kind = "global minimum" if value <= lowest + 1e-9 else "local minimum"
+        points.append(CriticalPoint((float(point[0]), float(point[1])), value, kind))
+    return tuple(points)
+
+
+def _classify(surface: Surface, point: np.ndarray) -> str:
+    hessian = surface.hess(point)
+    if np.all(np.isfinite(hessian)):
+        eig = np.linalg.eigvalsh(hessian)
+        return "minimum" if eig.min() > 0 else ("saddle" if eig.min() < 0 < eig.max() else "")
+    # A kink (Ackley's funnel tip): compare with a small ring of neighbours instead.
+    angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+    ring = point + 1e-6 * np.stack([np.cos(angles), np.sin(angles)], -1)
+    return "minimum" if np.all(surface.value(ring) > surface.value(point)) else ""
+
+
+def numpy_functions(expression: str, parameter_names: tuple[str, ...]) -> NumpyFunctions:
+    """f, fx, fy, fxx, fxy, fyy of an expression, each `(x, y, *parameters) -> array`:
+    generated ahead of time for the built-ins, else derived once and kept in memory."""
+    functions = _generated_numpy.FUNCTIONS.get((expression, parameter_names))
+    if functions is None:
+        with _RUNTIME_LOCK:
+            functions = _runtime_numpy_functions(expression, parameter_names)
+    return functions
+
+
+@lru_cache(maxsize=MAX_RUNTIME_FUNCTIONS)
+def _runtime_numpy_functions(expression: str, parameter_names: tuple[str, ...]) -> NumpyFunctions:
+    from surfaces.derive import NUMPY_SUFFIXES, load, numpy_source
+
+    source = numpy_source(expression, parameter_names, "f")
+    namespace = load(source, expression, {"numpy": np})
+    return tuple(namespace[f"f_{suffix}"] for suffix in NUMPY_SUFFIXES)
 
 
 def bind(definition: SurfaceDef, values: dict[str, float] | None = None) -> Surface:

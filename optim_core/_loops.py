@@ -24,7 +24,7 @@ from optim_core.optimizers import adadelta, adagrad, adam, adamax, adamw, amsgra
 
 # The definitions this file was generated from: a change to any of them changes this line,
 # which makes Numba's disk cache (keyed on this file) compile the loops again.
-DEFINITIONS_SHA256 = "a7975abbaa7c76c2f940798545d607df2d29ca00d323786d5c4e9a28e5195afa"
+DEFINITIONS_SHA256 = "db3f9996c39e0a0ac77bae475bd51c593c41e8b5fbbba992d7ccef32a8964c63"
 
 for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam, nesterov, rmsprop, sgd,):
     teach(_module)

@@ -107,6 +107,15 @@ def nesterov_lookahead(theta, grad, s, t, lr, h):
     return theta + v
 
 
+def nesterov_velocity(theta, grad, s, t, lr, h):
+    # Keras SGD(nesterov=True) and Deep Learning from Scratch's `Nesterov`:
+    # v = μv − ηg; θ += μv − ηg.
+    g = grad(theta)
+    v = h["momentum"] * s["velocity"] - lr * g
+    s.update(g=g, velocity=v, step_size=np.full(2, lr))
+    return theta + h["momentum"] * v - lr * g
+
+
 def adagrad_torch(theta, grad, s, t, lr, h):
     g = grad(theta)
     total = s["sum_sq"] + g**2
@@ -144,6 +153,14 @@ def rmsprop_eps_inside(theta, grad, s, t, lr, h):
     step = lr / np.sqrt(v + h["eps"])
     s.update(g=g, v=v, step_size=step)
     return theta - step * g
+
+
+def rmsprop_dlfs(theta, grad, s, t, lr, h):
+    # Deep Learning from Scratch's `RMSprop`: h *= ρ; h += (1 − ρ)g²; θ −= ηg/(√h + 1e-7).
+    g = grad(theta)
+    v = h["alpha"] * s["v"] + (1 - h["alpha"]) * g**2
+    s.update(g=g, v=v, step_size=lr / (np.sqrt(v) + h["eps"]))
+    return theta - lr * g / (np.sqrt(v) + h["eps"])
 
 
 def adadelta_torch(theta, grad, s, t, lr, h):
@@ -200,6 +217,28 @@ def adamw_torch(theta, grad, s, t, lr, h):
     return adam_torch(decayed, lambda _: grad(theta), s, t, lr, h)
 
 
+def amsgrad_folded(theta, grad, s, t, lr, h):
+    # Keras Adam(amsgrad=True): max of the raw second moment, bias correction folded in η_t.
+    m, v, bc1, bc2 = _moments(s, grad(theta), h, t)
+    s["v_max"] = np.maximum(s["v_max"], v)
+    s["step_size"] = lr * math.sqrt(bc2) / (np.sqrt(s["v_max"]) + h["eps"])
+    return theta - lr * math.sqrt(bc2) / bc1 * m / (np.sqrt(s["v_max"]) + h["eps"])
+
+
+def amsgrad_optax(theta, grad, s, t, lr, h):
+    # optax.amsgrad: the running maximum of the bias-corrected second moment.
+    _moments(s, grad(theta), h, t)
+    s["v_max"] = np.maximum(s["v_max"], s["v_hat"])
+    step = lr / (np.sqrt(s["v_max"]) + h["eps"])
+    s["step_size"] = step
+    return theta - step * s["m_hat"]
+
+
+def adamw_folded(theta, grad, s, t, lr, h):
+    decayed = theta * (1 - lr * h["weight_decay"])  # Keras: θ −= θλη, then its Adam step
+    return adam_folded(decayed, lambda _: grad(theta), s, t, lr, h)
+
+
 def adamax_torch(theta, grad, s, t, lr, h):
     g = grad(theta)
     m = h["beta1"] * s["m"] + (1 - h["beta1"]) * g
@@ -236,6 +275,11 @@ def nadam_torch(theta, grad, s, t, lr, h):
     return _nadam(theta, g, s, lr, h, s["v_hat"], mu, mu_next, product, product * mu_next)
 
 
+def nadam_keras(theta, grad, s, t, lr, h):
+    # Keras Nadam: μ_t = β1(1 − ½·0.96^t), the torch form with ψ = 1.
+    return nadam_torch(theta, grad, s, t, lr, {**h, "momentum_decay": 1.0})
+
+
 def nadam_dozat(theta, grad, s, t, lr, h):
     # m̄ = β1 m/(1−β1^{t+1}) + (1−β1) g/(1−β1^t): the torch form with μ_t = β1 for all t
     g = grad(theta)
@@ -250,21 +294,27 @@ RULES = {
     ("momentum", "velocity"): momentum_velocity,
     ("momentum", "ema"): momentum_ema,
     ("nesterov", "torch"): nesterov_torch,
+    ("nesterov", "velocity"): nesterov_velocity,
     ("nesterov", "lookahead"): nesterov_lookahead,
     ("adagrad", "torch"): adagrad_torch,
     ("adagrad", "dlfs"): adagrad_dlfs,
     ("adagrad", "eps_inside"): adagrad_eps_inside,
     ("rmsprop", "torch"): rmsprop_torch,
+    ("rmsprop", "dlfs"): rmsprop_dlfs,
     ("rmsprop", "eps_inside"): rmsprop_eps_inside,
     ("adadelta", "torch"): adadelta_torch,
     ("adam", "torch"): adam_torch,
     ("adam", "folded"): adam_folded,
     ("adam", "eps_inside"): adam_eps_inside,
     ("amsgrad", "torch"): amsgrad_torch,
+    ("amsgrad", "folded"): amsgrad_folded,
+    ("amsgrad", "optax"): amsgrad_optax,
     ("adamw", "torch"): adamw_torch,
+    ("adamw", "folded"): adamw_folded,
     ("adamax", "torch"): adamax_torch,
     ("adamax", "keras"): adamax_keras,
     ("nadam", "torch"): nadam_torch,
+    ("nadam", "keras"): nadam_keras,
     ("nadam", "dozat"): nadam_dozat,
 }
 # Hyperparameters a convention's formula does not contain (the registry notes say so).
@@ -272,6 +322,7 @@ IGNORED = {
     ("adagrad", "dlfs"): {"lr_decay"},
     ("adagrad", "eps_inside"): {"lr_decay"},
     ("nadam", "dozat"): {"momentum_decay"},
+    ("nadam", "keras"): {"momentum_decay"},
 }
 
 

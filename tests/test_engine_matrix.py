@@ -87,7 +87,9 @@ MATRIX: dict[str, dict[str, tuple[dict, int, float]]] = {
         "bowl": ({"lr": 0.25}, 800, 1e-4),
         "rotated_quadratic": ({"lr": 0.25}, 800, 1e-4),
         "booth": ({"lr": 0.4}, 600, 1e-4),
-        "rosenbrock": ({"lr": 0.063}, 10000, 1e-3),
+        # Adam at a constant rate reaches the minimum (1e-15 by step 4,000) and later drifts
+        # off again as v decays; 10,000 steps pinned an endpoint of that drift.
+        "rosenbrock": ({"lr": 0.063}, 5000, 1e-3),
         "himmelblau": ({"lr": 0.1}, 800, 1e-4),
         "beale": ({"lr": 0.25}, 1200, 1e-4),
         "local_minima": ({"lr": 0.025}, 800, 1e-4),

@@ -1,7 +1,7 @@
-"""The engine's two compiled paths must agree exactly (torch's test_foreach_matches_forloop).
+"""A batch split across threads must equal single runs exactly (torch's test_foreach_matches_forloop).
 
-Large batches with exact gradients step all rows at once (`run_first_order_batch`);
-single runs, small batches, look-ahead and numerical gradients go row by row.
+Large batches are split into chunks that run on several threads (`engine._in_chunks`);
+single runs and small batches run in one piece.
 """
 
 import numpy as np
@@ -16,7 +16,7 @@ FIRST_ORDER = [
     if optim_core.spec(name).family == "first_order"
     for convention in optim_core.spec(name).conventions
 ]
-BIG = engine.BATCH_KERNEL_MIN + 44
+BIG = engine.PARALLEL_MIN_BATCH + 44  # split across threads, unlike a single run
 CHECKED_ROWS = (0, 101, BIG - 1)
 
 

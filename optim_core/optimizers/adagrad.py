@@ -58,7 +58,12 @@ def update(g, s, theta, lr, h, form):
     sum_sq = named("sum_sq", s.sum_sq + g * g)
     if form == EPS_OUTSIDE:  # torch's learning-rate decay
         lr = lr / (1 + (step - 1) * h.lr_decay)
-    denominator = sqrt(sum_sq + h.eps) if form == EPS_INSIDE else sqrt(sum_sq) + h.eps
+    if form == EPS_INSIDE:
+        # Dive into Deep Learning's order, η/√(s+ε)·g: where the step cancels θ almost
+        # exactly, another order differs from the book by more than rounding.
+        step_size = lr / sqrt(sum_sq + h.eps)
+        return theta - step_size * g, State(sum_sq, step), Shown(step_size)
+    denominator = sqrt(sum_sq) + h.eps
     return theta - lr * g / denominator, State(sum_sq, step), Shown(lr / denominator)
 
 

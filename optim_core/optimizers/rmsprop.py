@@ -47,7 +47,10 @@ def init(theta, h):
 def update(g, s, theta, lr, h, form):
     """One RMSProp step under `form`."""
     v = named("v", h.alpha * s.v + (1 - h.alpha) * g * g)
-    denominator = sqrt(v + h.eps) if form == EPS_INSIDE else sqrt(v) + h.eps
+    if form == EPS_INSIDE:
+        step_size = lr / sqrt(v + h.eps)  # Dive into Deep Learning's order (see AdaGrad)
+        return theta - step_size * g, State(v), Shown(step_size)
+    denominator = sqrt(v) + h.eps
     return theta - lr * g / denominator, State(v), Shown(lr / denominator)
 
 

@@ -18,7 +18,7 @@ GRADIENT_LIMIT = 1e150
 P_ENABLED, P_FACTOR, P_PATIENCE, P_THRESHOLD, P_COOLDOWN, P_MIN_LR = range(6)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def central_difference(value, xy, n, params, fd_step, shifted, values, out):
     """Central-difference gradient at the n points xy (Deep Learning from Scratch's
     `numerical_gradient`, h = fd_step): four value calls for the whole chunk."""
@@ -35,7 +35,7 @@ def central_difference(value, xy, n, params, fd_step, shifted, values, out):
                     out[k, axis] = (out[k, axis] - values[k]) / (2.0 * fd_step)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def received_gradient(gx, gy, px, py, sigma, relative, z0, z1, decay):
     """The gradient the optimizer receives: plus noise σ·z (σ·‖g‖·z when relative), plus
     the L2 term λθ at the point where the gradient was taken."""
@@ -46,12 +46,12 @@ def received_gradient(gx, gy, px, py, sigma, relative, z0, z1, decay):
     return gx, gy
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def gradient_overflows(gx, gy):
     return not (abs(gx) < GRADIENT_LIMIT and abs(gy) < GRADIENT_LIMIT)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def plateau_step(value, lr, base, best, bad, cooldown, multiplier, plateau):
     """torch.optim.lr_scheduler.ReduceLROnPlateau (mode "min", relative threshold) fed the
     loss after each update; returns the new (best, bad, cooldown, multiplier)."""
@@ -69,7 +69,7 @@ def plateau_step(value, lr, base, best, bad, cooldown, multiplier, plateau):
     return best, bad, cooldown, multiplier
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def freeze(t, b, path, loss, records, record):
     """Row b keeps its last finite point, loss and state from step t on."""
     path[t, b, 0] = path[t - 1, b, 0]
@@ -79,9 +79,9 @@ def freeze(t, b, path, loss, records, record):
         records[t, b] = records[t - 1, b]
 
 
-@njit(cache=True, error_model="numpy")
-def point_is_finite(loss, grad, x, y, escape_radius):
+@njit(cache=True, error_model="numpy", inline="always")
+def point_is_finite(loss, gx, gy, x, y, escape_radius):
     return (
-        math.isfinite(loss) and math.isfinite(grad[0]) and math.isfinite(grad[1])
+        math.isfinite(loss) and math.isfinite(gx) and math.isfinite(gy)
         and abs(x) <= escape_radius and abs(y) <= escape_radius
     )  # fmt: skip

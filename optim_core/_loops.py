@@ -24,7 +24,7 @@ from optim_core.optimizers import adadelta, adagrad, adam, adamax, adamw, amsgra
 
 # The definitions this file was generated from: a change to any of them changes this line,
 # which makes Numba's disk cache (keyed on this file) compile the loops again.
-DEFINITIONS_SHA256 = "db3f9996c39e0a0ac77bae475bd51c593c41e8b5fbbba992d7ccef32a8964c63"
+DEFINITIONS_SHA256 = "c700f0985aefc44bd161478f3dace12289d735170c8d2f52a0365c0542784580"
 
 for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam, nesterov, rmsprop, sgd,):
     teach(_module)
@@ -64,7 +64,7 @@ def run_sgd(
             pass
             if record:
                 pass
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -119,7 +119,7 @@ def run_sgd(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(1):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)
@@ -165,7 +165,7 @@ def run_momentum(
             state[b, 0, i] = s[0]
             if record:
                 records[0, b, 1, i] = s.velocity
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -221,7 +221,7 @@ def run_momentum(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(1):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)
@@ -267,7 +267,7 @@ def run_nesterov(
             state[b, 0, i] = s[0]
             if record:
                 records[0, b, 1, i] = s.velocity
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -324,7 +324,7 @@ def run_nesterov(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(1):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)
@@ -371,7 +371,7 @@ def run_adagrad(
             state[b, 1, i] = s[1]
             if record:
                 records[0, b, 1, i] = s.sum_sq
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -428,7 +428,7 @@ def run_adagrad(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(2):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)
@@ -474,7 +474,7 @@ def run_rmsprop(
             state[b, 0, i] = s[0]
             if record:
                 records[0, b, 1, i] = s.v
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -530,7 +530,7 @@ def run_rmsprop(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(1):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)
@@ -578,7 +578,7 @@ def run_adadelta(
             if record:
                 records[0, b, 1, i] = s.v
                 records[0, b, 2, i] = s.u
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -636,7 +636,7 @@ def run_adadelta(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(2):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)
@@ -686,7 +686,7 @@ def run_adam(
             if record:
                 records[0, b, 1, i] = s.m
                 records[0, b, 2, i] = s.v
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -748,7 +748,7 @@ def run_adam(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(4):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)
@@ -800,7 +800,7 @@ def run_amsgrad(
                 records[0, b, 1, i] = s.m
                 records[0, b, 2, i] = s.v
                 records[0, b, 3, i] = s.v_max
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -864,7 +864,7 @@ def run_amsgrad(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(5):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)
@@ -914,7 +914,7 @@ def run_adamw(
             if record:
                 records[0, b, 1, i] = s.m
                 records[0, b, 2, i] = s.v
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -976,7 +976,7 @@ def run_adamw(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(4):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)
@@ -1025,7 +1025,7 @@ def run_adamax(
             if record:
                 records[0, b, 1, i] = s.m
                 records[0, b, 2, i] = s.u
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -1085,7 +1085,7 @@ def run_adamax(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(3):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)
@@ -1136,7 +1136,7 @@ def run_nadam(
             if record:
                 records[0, b, 1, i] = s.m
                 records[0, b, 2, i] = s.v
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -1199,7 +1199,7 @@ def run_nadam(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(5):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)

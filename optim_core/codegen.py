@@ -89,7 +89,7 @@ def run_{name}(
 {store_state_init}
             if record:
 {record_state_zero}
-        if not point_is_finite(loss[0, b], grad[b], start[b, 0], start[b, 1], escape_radius):
+        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
             alive[b] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
@@ -141,7 +141,7 @@ def run_{name}(
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range({n_state}):
                 total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b], path[t, b, 0], path[t, b, 1], escape_radius)):
+            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
                 alive[b] = False
                 diverged_at[b] = t
                 freeze(t, b, path, loss, records, record)

@@ -62,7 +62,6 @@ class Page:
     notes: list[Note] = field(default_factory=list)
     manual_keys: set[str] = field(default_factory=set)
     top: object = None  # placeholder at the top of the page for link notes
-    dry: bool = False  # a `prediction.predict` pass: controls draw and write nothing
 
     @property
     def font_size(self) -> int:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from app_ui import controls, fields, links, prediction, runs, sections
+from app_ui import controls, fields, links, runs, sections
 from app_ui.page import Page, setup_page
 from i18n import t
 from optim_core import Experiment, RunConfig, presets
@@ -61,7 +61,7 @@ class CompareControls:
 
 
 def read_controls(page: Page, side) -> CompareControls:
-    """The sidebar's controls (drawn into `side`, or read by `prediction.predict`)."""
+    """The sidebar's controls, drawn into `side`."""
     surface_choice, start, settings = controls.experiment_controls(page, DEFAULT, side)
     layout = fields.choice(
         page, "layout", t("app.compare.layout"), LAYOUTS, "overlay",
@@ -122,18 +122,9 @@ def draw_chart(chosen: CompareControls, experiment_: Experiment, trajectories) -
 
 
 page = setup_page("compare")
-# On a rerun the chart goes out before the sidebar's seventy controls (`app_ui.prediction`).
-predicted = prediction.predict(page, read_controls)
-early = sections.run_quietly(lambda: build(predicted)) if predicted is not None else None
-if early is not None:
-    labels = draw_chart(predicted, *early)
 chosen = read_controls(page, st.sidebar)
-if early is not None:
-    prediction.confirm(predicted, chosen)
-    experiment_, trajectories = early
-else:
-    experiment_, trajectories = sections.run_or_stop(page, lambda: build(chosen))
-    labels = draw_chart(chosen, experiment_, trajectories)
+experiment_, trajectories = sections.run_or_stop(page, lambda: build(chosen))
+labels = draw_chart(chosen, experiment_, trajectories)
 layout, tolerance = chosen.layout, chosen.tolerance
 curves_slot = st.container()  # filled last: see the end of the page
 st.subheader(t("app.compare.summary"))

@@ -24,9 +24,9 @@ import streamlit as st
 
 import exports
 from exports import options as opts
+from exports import render
 from i18n import t
 from optim_core import Experiment, ParameterError, Trajectory
-from viz import render
 
 RENDER_WORKERS = 2  # one per core: Matplotlib renders one figure at a time anyway
 POLL_SECONDS = 0.5

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from i18n import t
-from viz import figures
+from viz import layout
 
 PAGES = (
     ("app.py", "home"),
@@ -65,7 +65,7 @@ class Page:
 
     @property
     def font_size(self) -> int:
-        return figures.PRESENTER_FONT_SIZE if self.presenter else figures.FONT_SIZE
+        return layout.PRESENTER_FONT_SIZE if self.presenter else layout.FONT_SIZE
 
     def note(self, key: str, value: object, allowed: str, used: str | None = None) -> None:
         text = (value if isinstance(value, str) else repr(value)).replace("`", "'")

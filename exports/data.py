@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from exports.render import run_label
 from optim_core import Experiment, Trajectory
-from viz.render import run_label
 
 TRAJECTORIES_FORMAT = "optimizer-playground/trajectories"
 TRAJECTORIES_VERSION = 1

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from exports import render
 from i18n import t
 from optim_core import Experiment, Trajectory
-from viz import figures, render, style
+from viz import contour, style
 
 CHART_HEIGHT = 640  # pixels: a little taller than in the app, the page has nothing else
 DEFAULT_IMAGE_FILENAME = "optimizer-playground"
@@ -59,17 +60,17 @@ def chart(
     trajectories: Sequence[Trajectory],
     *,
     layout: str = "overlay",
-    max_frames: int = figures.MAX_FRAMES,
+    max_frames: int = contour.MAX_FRAMES,
 ) -> go.Figure:
     """The app's own animated chart (`viz.figures`) of these runs."""
     surface = experiment.surface_object()
     labels = [render.run_label(run) for run in experiment.runs]
     if layout == "grid":
-        return figures.small_multiples_figure(
+        return contour.small_multiples_figure(
             surface, trajectories, labels, columns=2 if len(labels) > 1 else 1,
             max_frames=max_frames,
         )  # fmt: skip
-    return figures.contour_figure(
+    return contour.contour_figure(
         surface, trajectories, labels, max_frames=max_frames, height=CHART_HEIGHT
     )
 
@@ -84,7 +85,7 @@ def page(
     trajectories: Sequence[Trajectory],
     *,
     layout: str = "overlay",
-    max_frames: int = figures.MAX_FRAMES,
+    max_frames: int = contour.MAX_FRAMES,
     stamp: str = "",
     data_json: str,
 ) -> str:

@@ -9,7 +9,7 @@ from app_ui import controls, fields, links, runs, sections
 from app_ui.page import setup_page
 from i18n import t
 from optim_core import Experiment, RunConfig
-from viz import figures
+from viz import contour, curves, surface3d
 
 DEFAULT = Experiment(
     surface="bowl",
@@ -86,7 +86,7 @@ forward.button("▶", key="_k_next", on_click=_nudge, args=(1, steps), help=t("a
 step = fields.step_slider(page, "k", t("app.explore.step"), min(DEFAULT_STEP, steps), steps,
                           help=t("app.explore.step_help"), container=slider)  # fmt: skip
 
-figure = figures.contour_figure(
+figure = contour.contour_figure(
     experiment_.surface_object(), trajectories, [label], step=step, arrows=True, clickable=True,
     dark=page.dark, font_size=page.font_size, height=720 if page.presenter else 600,
     background=runs.background_for(experiment_, page.dark),
@@ -105,14 +105,14 @@ with table:
     st.markdown(state_table(trajectory, step))
 
 st.plotly_chart(
-    figures.curves_figure(trajectories, [label], step=step, dark=page.dark, font_size=page.font_size),
+    curves.curves_figure(trajectories, [label], step=step, dark=page.dark, font_size=page.font_size),
     key="explore_curves", theme=None, config=sections.PLOTLY_CONFIG,
 )  # fmt: skip
 if fields.toggle_control(
     page, "surface3d", t("app.explore.show_3d"), False, help=t("app.explore.show_3d_help")
 ):
     st.plotly_chart(
-        figures.surface_3d_figure(experiment_.surface_object(), trajectories, [label], dark=page.dark,
+        surface3d.surface_3d_figure(experiment_.surface_object(), trajectories, [label], dark=page.dark,
                                   font_size=page.font_size),
         key="explore_3d", theme=None, config=sections.PLOTLY_CONFIG,
     )  # fmt: skip

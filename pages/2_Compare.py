@@ -11,7 +11,8 @@ from i18n import t
 from optim_core import Experiment, RunConfig, presets
 from optim_core.experiment import MAX_RUNS
 from optim_core.params import Param
-from viz import figures
+from viz import contour, curves
+from viz.background import PANEL_BACKGROUND_WIDTH
 
 DEFAULT = presets.get("dlfs_ch6").experiment  # the page opens on Figure 6-8 of DLfS
 TOLERANCE = Param(
@@ -109,12 +110,12 @@ def draw_chart(chosen: CompareControls, experiment_: Experiment, trajectories) -
     surface = experiment_.surface_object()
     common = dict(dark=page.dark, font_size=page.font_size, clickable=True)
     if chosen.layout == "grid":
-        background = runs.background_for(experiment_, page.dark, figures.PANEL_BACKGROUND_WIDTH)
-        figure = figures.small_multiples_figure(surface, trajectories, labels, background=background,
+        background = runs.background_for(experiment_, page.dark, PANEL_BACKGROUND_WIDTH)
+        figure = contour.small_multiples_figure(surface, trajectories, labels, background=background,
                                                 panel_height=420 if page.presenter else 340, **common)  # fmt: skip
     else:
         background = runs.background_for(experiment_, page.dark)
-        figure = figures.contour_figure(surface, trajectories, labels, background=background,
+        figure = contour.contour_figure(surface, trajectories, labels, background=background,
                                         height=720 if page.presenter else 600, **common)  # fmt: skip
     st.caption(t("app.chart.hint"))
     sections.show_chart(figure, "compare_chart", clickable=True)
@@ -153,7 +154,7 @@ sections.export_panel(experiment_, trajectories, key="compare", layout=layout)
 # on this one (two charts arriving together are drawn in one long task).
 target = runs.target_value(trajectories)
 curves_slot.plotly_chart(
-    figures.comparison_curves_figure(trajectories, labels, target=target, tolerance=tolerance,
+    curves.comparison_curves_figure(trajectories, labels, target=target, tolerance=tolerance,
                                      dark=page.dark, font_size=page.font_size),
     key="compare_curves", theme=None, config=sections.PLOTLY_CONFIG,
 )  # fmt: skip

@@ -24,11 +24,10 @@ import pytest
 from PIL import Image, ImageSequence
 
 import exports
-from exports import animation, data
+from exports import animation, data, render
 from exports import html as html_page
 from exports import options as opts
 from optim_core import Experiment, ParameterError, RunConfig, presets
-from viz import render
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 KOREAN_LABEL = "모멘텀 (Momentum)"

@@ -15,6 +15,12 @@ import streamlit as st
 from i18n import t
 from viz import layout
 
+# Once per server process (a module is imported once; page scripts run on every rerun):
+# hide what the server has loaded by now (Streamlit, NumPy, Plotly, our packages) from
+# the cycle collector.  FREEZE_MEASUREMENT_PLACEHOLDER
+gc.collect()  # nothing that is already garbage gets frozen
+gc.freeze()
+
 PAGES = (
     ("app.py", "home"),
     ("pages/1_Explore.py", "explore"),
@@ -75,7 +81,6 @@ class Page:
 
     def finish(self) -> None:
         """Show the link notes and drop unbound URL parameters no control used."""
-        _freeze_long_lived_objects(self.name)
         self._drop_stale_manual_keys()
         if self.notes and self.top is not None:
             lines = [
@@ -128,24 +133,6 @@ def _set_presenter(on: bool) -> None:
         st.query_params[PRESENT_KEY] = "1"
     elif PRESENT_KEY in st.query_params:
         del st.query_params[PRESENT_KEY]
-
-
-_frozen_pages: set[str] = set()
-
-
-def _freeze_long_lived_objects(page: str) -> None:
-    """Hide what a page's first run built (NumPy, SciPy, Numba, Matplotlib, Plotly,
-    Streamlit: a few million objects that live as long as the server) from Python's
-    cycle collector, once per page.
-
-    Otherwise every full collection walks all of them: 110-145 ms, about once per rerun,
-    a stall in the middle of redrawing the chart.  `gc.freeze` is meant for long-running
-    servers; what is built later is collected as usual.
-    """
-    if page not in _frozen_pages:
-        _frozen_pages.add(page)
-        gc.collect()  # nothing that is already garbage gets frozen
-        gc.freeze()
 
 
 def setup_page(name: str, *, wide: bool = True) -> Page:

@@ -77,14 +77,18 @@ def read_controls(page: Page, side) -> CompareControls:
         page, "n", t("app.compare.count"), len(DEFAULT.runs), 1, MAX_RUNS,
         help=t("app.compare.count_help"), container=side,
     )  # fmt: skip
+    # One popover per run: the sidebar lists the runs, and a run's optimizer, convention,
+    # hyperparameters and schedule open on a click.  Hidden, its controls are not laid out
+    # by the browser, which kept the chart waiting on every rerun (benchmarks/).
+    side.caption(t("app.compare.runs_help"))
     run_configs = []
     for slot in range(1, count + 1):
         current = controls.slot_optimizer(slot, DEFAULT.runs)
-        box = side.expander(
+        box = side.popover(
             t("app.compare.slot", slot=slot, title=controls.optimizer_title(current)),
-            expanded=slot == 1,
             key=f"_slot_{slot}",  # keyed: a new title (another optimizer) keeps it open
-        )
+            icon=":material/tune:", width="stretch",
+        )  # fmt: skip
         run_configs.append(controls.optimizer_controls(page, slot, DEFAULT.runs, box))
         if count > 1:
             box.button(t("app.compare.remove"), key=f"_remove_{slot}", on_click=_remove_run, args=(slot,),

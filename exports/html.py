@@ -5,7 +5,7 @@ script is fetched, so the file works from a USB stick in a lecture hall without 
 The page also carries the trajectories and settings as JSON (``<script
 type="application/json" id="trajectory-data">``), so the numbers travel with the chart.
 
-The chart is the app's own (`viz.figures.contour_figure`, or `small_multiples_figure`
+The chart is the app's own (`viz.contour.contour_figure`, or `small_multiples_figure`
 for the grid layout), so the page looks and plays exactly like the app.
 """
 
@@ -62,7 +62,7 @@ def chart(
     layout: str = "overlay",
     max_frames: int = contour.MAX_FRAMES,
 ) -> go.Figure:
-    """The app's own animated chart (`viz.figures`) of these runs."""
+    """The app's own animated chart (`viz.contour`) of these runs."""
     surface = experiment.surface_object()
     labels = [render.run_label(run) for run in experiment.runs]
     if layout == "grid":

@@ -8,7 +8,7 @@ from app_ui.page import setup_page
 from i18n import t
 from experiments import Experiment, presets
 from optim_core import ParameterError
-from viz import figures
+from viz import preview
 
 GALLERY_COLUMNS = 3
 SETTINGS_FILE_LIMIT = 256 * 1024  # bytes: a settings file is a few kB
@@ -70,7 +70,7 @@ for i, key in enumerate(presets.names()):
         try:
             trajectories = runs.run_experiment(preset.experiment)
             st.plotly_chart(
-                figures.preview_figure(preset.experiment.surface_object(), trajectories, dark=page.dark),
+                preview.preview_figure(preset.experiment.surface_object(), trajectories, dark=page.dark),
                 key=f"preview_{key}", theme=None, config={"staticPlot": True},
             )  # fmt: skip
         except ParameterError as error:  # a preset the engine refuses still opens

@@ -24,10 +24,10 @@ import streamlit as st
 
 import exports
 from exports import options as opts
+from exports import render
 from i18n import t
 from experiments import Experiment
 from optim_core import ParameterError, Trajectory
-from viz import render
 
 RENDER_WORKERS = 2  # one per core: Matplotlib renders one figure at a time anyway
 POLL_SECONDS = 0.5

@@ -399,8 +399,6 @@ def choice(
 
 def sync_url(page: Page, key: str, value: str, default: str) -> None:
     """Write an unbound control's value into the URL (only when it differs)."""
-    if page.dry:
-        return
     page.manual_keys.add(key)
     if value == default:
         if key in st.query_params:

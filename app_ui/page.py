@@ -13,7 +13,19 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from i18n import t
-from viz import figures
+from viz import layout
+
+# Once per server process (a module is imported once; page scripts run on every rerun):
+# hide what the server has loaded by now (Streamlit, Tornado, NumPy, Plotly, our packages)
+# from the cycle collector, which otherwise walks all of it in every full collection.
+# Measured over 30 Compare reruns (4 x 300 steps, AppTest, a loaded 2-core machine): a
+# full collection came every 6-7 reruns and paused the rerun 247 ms with nothing
+# frozen (253k objects tracked), 91 ms with this freeze (85k left: what the first run
+# builds, the compiled engine among them).  The browser benchmark's redraw medians
+# could not tell the two apart on this machine (ratio 1.10 / 1.47 with, 1.31 / 1.86
+# without): the pause hits one redraw in seven, not the median.
+gc.collect()  # nothing that is already garbage gets frozen
+gc.freeze()
 
 PAGES = (
     ("app.py", "home"),
@@ -62,11 +74,10 @@ class Page:
     notes: list[Note] = field(default_factory=list)
     manual_keys: set[str] = field(default_factory=set)
     top: object = None  # placeholder at the top of the page for link notes
-    dry: bool = False  # a `prediction.predict` pass: controls draw and write nothing
 
     @property
     def font_size(self) -> int:
-        return figures.PRESENTER_FONT_SIZE if self.presenter else figures.FONT_SIZE
+        return layout.PRESENTER_FONT_SIZE if self.presenter else layout.FONT_SIZE
 
     def note(self, key: str, value: object, allowed: str, used: str | None = None) -> None:
         text = (value if isinstance(value, str) else repr(value)).replace("`", "'")
@@ -76,7 +87,6 @@ class Page:
 
     def finish(self) -> None:
         """Show the link notes and drop unbound URL parameters no control used."""
-        _freeze_long_lived_objects(self.name)
         self._drop_stale_manual_keys()
         if self.notes and self.top is not None:
             lines = [
@@ -129,24 +139,6 @@ def _set_presenter(on: bool) -> None:
         st.query_params[PRESENT_KEY] = "1"
     elif PRESENT_KEY in st.query_params:
         del st.query_params[PRESENT_KEY]
-
-
-_frozen_pages: set[str] = set()
-
-
-def _freeze_long_lived_objects(page: str) -> None:
-    """Hide what a page's first run built (NumPy, SciPy, Numba, Matplotlib, Plotly,
-    Streamlit: a few million objects that live as long as the server) from Python's
-    cycle collector, once per page.
-
-    Otherwise every full collection walks all of them: 110-145 ms, about once per rerun,
-    a stall in the middle of redrawing the chart.  `gc.freeze` is meant for long-running
-    servers; what is built later is collected as usual.
-    """
-    if page not in _frozen_pages:
-        _frozen_pages.add(page)
-        gc.collect()  # nothing that is already garbage gets frozen
-        gc.freeze()
 
 
 def setup_page(name: str, *, wide: bool = True) -> Page:

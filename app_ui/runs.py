@@ -18,7 +18,7 @@ import streamlit as st
 from i18n import t
 from experiments import Experiment
 from optim_core import Trajectory
-from viz import figures
+from viz import background, layout
 
 RUN_CACHE_ENTRIES = 256
 BACKGROUND_CACHE_ENTRIES = 32
@@ -52,11 +52,11 @@ def contour_background(surface_name: str, params_json: str, dark: bool, width: i
     import surfaces
 
     surface = surfaces.get(surface_name, **json.loads(params_json))
-    return figures.contour_background(surface, dark=dark, width=width)
+    return background.contour_background(surface, dark=dark, width=width)
 
 
 def background_for(
-    experiment: Experiment, dark: bool, width: int = figures.BACKGROUND_WIDTH
+    experiment: Experiment, dark: bool, width: int = background.BACKGROUND_WIDTH
 ) -> str:
     import json
 
@@ -69,13 +69,13 @@ def background_for(
 
 def target_value(trajectories: Sequence[Trajectory]) -> float:
     """f*: the surface's lowest known minimum (else the lowest loss reached)."""
-    return figures.loss_target(trajectories)
+    return layout.loss_target(trajectories)
 
 
 def run_events(trajectory: Trajectory) -> tuple[int | None, int | None]:
     """(diverged at step, left the view at step) of one run."""
-    last = figures.last_valid_index(trajectory)
-    exit_ = figures.view_exit(np.asarray(trajectory.path)[: last + 1], trajectory.surface.domain)
+    last = layout.last_valid_index(trajectory)
+    exit_ = layout.view_exit(np.asarray(trajectory.path)[: last + 1], trajectory.surface.domain)
     diverged = trajectory.diverged_at
     return (None if diverged is None else int(diverged)), (None if exit_ is None else exit_[0])
 
@@ -108,7 +108,7 @@ def summary_rows(
     target = target_value(trajectories)
     rows = []
     for trajectory, label in zip(trajectories, labels, strict=True):
-        last = figures.last_valid_index(trajectory)
+        last = layout.last_valid_index(trajectory)
         diverged, left = run_events(trajectory)
         reached = trajectory.steps_to_tolerance(tolerance, target)
         if reached is not None and reached > last:

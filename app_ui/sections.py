@@ -66,18 +66,6 @@ def run_or_stop(page: Page, build) -> tuple[Experiment, list[Trajectory]]:
     return experiment, trajectories
 
 
-def run_quietly(build) -> tuple[Experiment, list[Trajectory]] | None:
-    """Build and run like `run_or_stop`, but draw nothing: None when the settings are
-    refused (the page then takes the ordinary path, which shows the message)."""
-    try:
-        experiment = build()
-        trajectories = runs.run_experiment(experiment)
-    except ParameterError:
-        return None
-    st.session_state[EXPERIMENT_STATE] = experiment.to_json()
-    return experiment, trajectories
-
-
 def run_labels(run_configs: Sequence[RunConfig]) -> list[str]:
     """Legend labels: the run's label, else the optimizer's title, with its
     hyperparameters when two runs would otherwise look the same."""

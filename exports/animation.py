@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from viz import render
+from exports import render
 
 Progress = Callable[[int, int], None]
 PALETTE_SIZE = 256

@@ -9,12 +9,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from exports import animation, data
+from exports import animation, data, render
 from exports import html as html_page
 from exports.options import ExportOptions, get_format
 from experiments import Experiment
 from optim_core import Trajectory
-from viz import render
 
 Progress = Callable[[int, int], None]
 
@@ -85,16 +84,14 @@ def export(
             progress=progress,
         )  # fmt: skip
     elif fmt == "html":
-        # The app's chart draws its contour image with Matplotlib: not concurrently.
-        with render.matplotlib_lock():
-            page = html_page.page(
-                experiment,
-                trajectories,
-                layout=options.layout,
-                max_frames=options.max_frames,
-                stamp=render.stamp_text(experiment, trajectories) if options.stamp else "",
-                data_json=data.trajectories_json(experiment, trajectories, indent=None),
-            )
+        page = html_page.page(
+            experiment,
+            trajectories,
+            layout=options.layout,
+            max_frames=options.max_frames,
+            stamp=render.stamp_text(experiment, trajectories) if options.stamp else "",
+            data_json=data.trajectories_json(experiment, trajectories, indent=None),
+        )
         payload = page.encode("utf-8")
     elif fmt == "csv":
         payload = data.trajectories_csv(experiment, trajectories).encode("utf-8")

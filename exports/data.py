@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from exports.render import run_label
 from experiments import Experiment
 from optim_core import Trajectory
-from viz.render import run_label
 
 TRAJECTORIES_FORMAT = "optimizer-playground/trajectories"
 TRAJECTORIES_VERSION = 1

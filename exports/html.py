@@ -5,7 +5,7 @@ script is fetched, so the file works from a USB stick in a lecture hall without 
 The page also carries the trajectories and settings as JSON (``<script
 type="application/json" id="trajectory-data">``), so the numbers travel with the chart.
 
-The chart is the app's own (`viz.figures.contour_figure`, or `small_multiples_figure`
+The chart is the app's own (`viz.contour.contour_figure`, or `small_multiples_figure`
 for the grid layout), so the page looks and plays exactly like the app.
 """
 
@@ -16,10 +16,11 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from exports import render
 from i18n import t
 from experiments import Experiment
 from optim_core import Trajectory
-from viz import figures, render, style
+from viz import contour, style
 
 CHART_HEIGHT = 640  # pixels: a little taller than in the app, the page has nothing else
 DEFAULT_IMAGE_FILENAME = "optimizer-playground"
@@ -60,17 +61,17 @@ def chart(
     trajectories: Sequence[Trajectory],
     *,
     layout: str = "overlay",
-    max_frames: int = figures.MAX_FRAMES,
+    max_frames: int = contour.MAX_FRAMES,
 ) -> go.Figure:
-    """The app's own animated chart (`viz.figures`) of these runs."""
+    """The app's own animated chart (`viz.contour`) of these runs."""
     surface = experiment.surface_object()
     labels = [render.run_label(run) for run in experiment.runs]
     if layout == "grid":
-        return figures.small_multiples_figure(
+        return contour.small_multiples_figure(
             surface, trajectories, labels, columns=2 if len(labels) > 1 else 1,
             max_frames=max_frames,
         )  # fmt: skip
-    return figures.contour_figure(
+    return contour.contour_figure(
         surface, trajectories, labels, max_frames=max_frames, height=CHART_HEIGHT
     )
 
@@ -85,7 +86,7 @@ def page(
     trajectories: Sequence[Trajectory],
     *,
     layout: str = "overlay",
-    max_frames: int = figures.MAX_FRAMES,
+    max_frames: int = contour.MAX_FRAMES,
     stamp: str = "",
     data_json: str,
 ) -> str:

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Literal
 
+from exports import render
 from foundation.params import Param, ParameterError
-from viz import render
 
 FormatKind = Literal["image", "filmstrip", "animation", "page", "data"]
 

@@ -9,7 +9,7 @@ from app_ui import controls, fields, links, runs, sections
 from app_ui.page import setup_page
 from i18n import t
 from experiments import Experiment, RunConfig
-from viz import figures
+from viz import contour, curves, surface3d
 
 DEFAULT = Experiment(
     surface="bowl",
@@ -60,6 +60,48 @@ def state_table(trajectory, step: int) -> str:
     return "\n".join(rows)
 
 
+@st.fragment
+def step_inspector(experiment_: Experiment, trajectories: list) -> None:
+    """The step slider and everything drawn at that step (the chart's arrows, the update's
+    numbers, the state table, the curves' markers): moving the step reruns only this."""
+    start = (st.session_state.get("x0"), st.session_state.get("y0"))
+    if start != tuple(experiment_.start_point):  # a click on the chart picked a new start
+        st.rerun(scope="app")
+    trajectory = trajectories[0]
+    label = controls.optimizer_title(trajectory.optimizer)
+    steps = experiment_.steps
+    if int(st.session_state.get("k", DEFAULT_STEP)) > steps:
+        st.session_state["k"] = steps
+    back, slider, forward = st.columns([1, 10, 1], vertical_alignment="bottom")
+    back.button("◀", key="_k_back", on_click=_nudge, args=(-1, steps), help=t("app.explore.prev"))
+    forward.button("▶", key="_k_next", on_click=_nudge, args=(1, steps), help=t("app.explore.next"))
+    step = fields.step_slider(page, "k", t("app.explore.step"), min(DEFAULT_STEP, steps), steps,
+                              help=t("app.explore.step_help"), container=slider)  # fmt: skip
+
+    figure = contour.contour_figure(
+        experiment_.surface_object(), trajectories, [label], step=step, arrows=True, clickable=True,
+        dark=page.dark, font_size=page.font_size, height=720 if page.presenter else 600,
+        background=runs.background_for(experiment_, page.dark),
+    )  # fmt: skip
+    st.caption(t("app.chart.hint_explore"))
+    sections.show_chart(figure, "explore_chart", clickable=True)
+    rule, table = st.columns([2, 3])
+    with rule:
+        convention = optim_core.spec(trajectory.optimizer).convention(trajectory.convention)
+        st.markdown(f"**{t('app.explore.rule', convention=convention.title)}**")
+        st.latex(convention.latex)
+        st.markdown(f"**{t('app.explore.numbers')}**")
+        st.latex(state_numbers(trajectory, step))
+    with table:
+        st.markdown(f"**{t('app.explore.inspector', step=step)}**")
+        st.markdown(state_table(trajectory, step))
+
+    st.plotly_chart(
+        curves.curves_figure(trajectories, [label], step=step, dark=page.dark, font_size=page.font_size),
+        key="explore_curves", theme=None, config=sections.PLOTLY_CONFIG,
+    )  # fmt: skip
+
+
 page = setup_page("explore")
 side = st.sidebar
 surface_choice, start, settings = controls.experiment_controls(page, DEFAULT, side)
@@ -76,43 +118,13 @@ label = controls.optimizer_title(trajectory.optimizer)
 with st.expander(t("app.explore.card", title=label), expanded=not page.presenter):
     sections.optimizer_card(experiment_.runs[0])
 sections.show_events(trajectories, [label])
+step_inspector(experiment_, trajectories)
 
-steps = experiment_.steps
-if int(st.session_state.get("k", DEFAULT_STEP)) > steps:
-    st.session_state["k"] = steps
-back, slider, forward = st.columns([1, 10, 1], vertical_alignment="bottom")
-back.button("◀", key="_k_back", on_click=_nudge, args=(-1, steps), help=t("app.explore.prev"))
-forward.button("▶", key="_k_next", on_click=_nudge, args=(1, steps), help=t("app.explore.next"))
-step = fields.step_slider(page, "k", t("app.explore.step"), min(DEFAULT_STEP, steps), steps,
-                          help=t("app.explore.step_help"), container=slider)  # fmt: skip
-
-figure = figures.contour_figure(
-    experiment_.surface_object(), trajectories, [label], step=step, arrows=True, clickable=True,
-    dark=page.dark, font_size=page.font_size, height=720 if page.presenter else 600,
-    background=runs.background_for(experiment_, page.dark),
-)  # fmt: skip
-st.caption(t("app.chart.hint_explore"))
-sections.show_chart(figure, "explore_chart", clickable=True)
-rule, table = st.columns([2, 3])
-with rule:
-    convention = optim_core.spec(trajectory.optimizer).convention(trajectory.convention)
-    st.markdown(f"**{t('app.explore.rule', convention=convention.title)}**")
-    st.latex(convention.latex)
-    st.markdown(f"**{t('app.explore.numbers')}**")
-    st.latex(state_numbers(trajectory, step))
-with table:
-    st.markdown(f"**{t('app.explore.inspector', step=step)}**")
-    st.markdown(state_table(trajectory, step))
-
-st.plotly_chart(
-    figures.curves_figure(trajectories, [label], step=step, dark=page.dark, font_size=page.font_size),
-    key="explore_curves", theme=None, config=sections.PLOTLY_CONFIG,
-)  # fmt: skip
 if fields.toggle_control(
     page, "surface3d", t("app.explore.show_3d"), False, help=t("app.explore.show_3d_help")
 ):
     st.plotly_chart(
-        figures.surface_3d_figure(experiment_.surface_object(), trajectories, [label], dark=page.dark,
+        surface3d.surface_3d_figure(experiment_.surface_object(), trajectories, [label], dark=page.dark,
                                   font_size=page.font_size),
         key="explore_3d", theme=None, config=sections.PLOTLY_CONFIG,
     )  # fmt: skip

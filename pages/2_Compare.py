@@ -5,13 +5,14 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from app_ui import controls, fields, links, prediction, runs, sections
+from app_ui import controls, fields, links, runs, sections
 from app_ui.page import Page, setup_page
 from i18n import t
 from experiments import Experiment, RunConfig, presets
 from experiments.experiment import MAX_RUNS
 from foundation.params import Param
-from viz import figures
+from viz import contour, curves
+from viz.background import PANEL_BACKGROUND_WIDTH
 
 DEFAULT = presets.get("dlfs_ch6").experiment  # the page opens on Figure 6-8 of DLfS
 TOLERANCE = Param(
@@ -61,7 +62,7 @@ class CompareControls:
 
 
 def read_controls(page: Page, side) -> CompareControls:
-    """The sidebar's controls (drawn into `side`, or read by `prediction.predict`)."""
+    """The sidebar's controls, drawn into `side`."""
     surface_choice, start, settings = controls.experiment_controls(page, DEFAULT, side)
     layout = fields.choice(
         page, "layout", t("app.compare.layout"), LAYOUTS, "overlay",
@@ -76,14 +77,18 @@ def read_controls(page: Page, side) -> CompareControls:
         page, "n", t("app.compare.count"), len(DEFAULT.runs), 1, MAX_RUNS,
         help=t("app.compare.count_help"), container=side,
     )  # fmt: skip
+    # One popover per run: the sidebar lists the runs, and a run's optimizer, convention,
+    # hyperparameters and schedule open on a click.  Hidden, its controls are not laid out
+    # by the browser, which kept the chart waiting on every rerun (benchmarks/).
+    side.caption(t("app.compare.runs_help"))
     run_configs = []
     for slot in range(1, count + 1):
         current = controls.slot_optimizer(slot, DEFAULT.runs)
-        box = side.expander(
+        box = side.popover(
             t("app.compare.slot", slot=slot, title=controls.optimizer_title(current)),
-            expanded=slot == 1,
             key=f"_slot_{slot}",  # keyed: a new title (another optimizer) keeps it open
-        )
+            icon=":material/tune:", width="stretch",
+        )  # fmt: skip
         run_configs.append(controls.optimizer_controls(page, slot, DEFAULT.runs, box))
         if count > 1:
             box.button(t("app.compare.remove"), key=f"_remove_{slot}", on_click=_remove_run, args=(slot,),
@@ -109,12 +114,12 @@ def draw_chart(chosen: CompareControls, experiment_: Experiment, trajectories) -
     surface = experiment_.surface_object()
     common = dict(dark=page.dark, font_size=page.font_size, clickable=True)
     if chosen.layout == "grid":
-        background = runs.background_for(experiment_, page.dark, figures.PANEL_BACKGROUND_WIDTH)
-        figure = figures.small_multiples_figure(surface, trajectories, labels, background=background,
+        background = runs.background_for(experiment_, page.dark, PANEL_BACKGROUND_WIDTH)
+        figure = contour.small_multiples_figure(surface, trajectories, labels, background=background,
                                                 panel_height=420 if page.presenter else 340, **common)  # fmt: skip
     else:
         background = runs.background_for(experiment_, page.dark)
-        figure = figures.contour_figure(surface, trajectories, labels, background=background,
+        figure = contour.contour_figure(surface, trajectories, labels, background=background,
                                         height=720 if page.presenter else 600, **common)  # fmt: skip
     st.caption(t("app.chart.hint"))
     sections.show_chart(figure, "compare_chart", clickable=True)
@@ -122,18 +127,9 @@ def draw_chart(chosen: CompareControls, experiment_: Experiment, trajectories) -
 
 
 page = setup_page("compare")
-# On a rerun the chart goes out before the sidebar's seventy controls (`app_ui.prediction`).
-predicted = prediction.predict(page, read_controls)
-early = sections.run_quietly(lambda: build(predicted)) if predicted is not None else None
-if early is not None:
-    labels = draw_chart(predicted, *early)
 chosen = read_controls(page, st.sidebar)
-if early is not None:
-    prediction.confirm(predicted, chosen)
-    experiment_, trajectories = early
-else:
-    experiment_, trajectories = sections.run_or_stop(page, lambda: build(chosen))
-    labels = draw_chart(chosen, experiment_, trajectories)
+experiment_, trajectories = sections.run_or_stop(page, lambda: build(chosen))
+labels = draw_chart(chosen, experiment_, trajectories)
 layout, tolerance = chosen.layout, chosen.tolerance
 curves_slot = st.container()  # filled last: see the end of the page
 st.subheader(t("app.compare.summary"))
@@ -162,7 +158,7 @@ sections.export_panel(experiment_, trajectories, key="compare", layout=layout)
 # on this one (two charts arriving together are drawn in one long task).
 target = runs.target_value(trajectories)
 curves_slot.plotly_chart(
-    figures.comparison_curves_figure(trajectories, labels, target=target, tolerance=tolerance,
+    curves.comparison_curves_figure(trajectories, labels, target=target, tolerance=tolerance,
                                      dark=page.dark, font_size=page.font_size),
     key="compare_curves", theme=None, config=sections.PLOTLY_CONFIG,
 )  # fmt: skip

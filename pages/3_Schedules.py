@@ -12,7 +12,8 @@ from app_ui.page import setup_page
 from i18n import t
 from experiments import Experiment, RunConfig
 from optim_core import ParameterError, schedules
-from viz import figures
+from viz import contour, curves, layout
+from viz.schedules import schedule_figure, schedule_gallery_figure
 
 DEFAULT = Experiment(
     surface="bowl",
@@ -69,14 +70,12 @@ with left:
     )
     if schedule is None:
         st.info(t("app.schedules.pick"))
-colors = dict(
-    zip([title, constant_label], figures.run_colors(trajectories, page.dark), strict=True)
-)
+colors = dict(zip([title, constant_label], layout.run_colors(trajectories, page.dark), strict=True))
 with right:
     st.markdown(f"**{t('app.schedules.actual_rates')}**")
     rates = {title: trajectories[0].lr, constant_label: trajectories[1].lr}
     st.plotly_chart(
-        figures.schedule_figure(rates, colors=colors, dashes={constant_label: "dash"}, dark=page.dark,
+        schedule_figure(rates, colors=colors, dashes={constant_label: "dash"}, dark=page.dark,
                                 font_size=page.font_size),
         key="schedule_rates", theme=None, config=sections.PLOTLY_CONFIG,
     )  # fmt: skip
@@ -84,14 +83,14 @@ with right:
 labels = [title, constant_label]
 sections.show_events(trajectories, labels)
 st.subheader(t("app.schedules.effect"))
-figure = figures.contour_figure(
+figure = contour.contour_figure(
     experiment_.surface_object(), trajectories, labels, clickable=True, dark=page.dark,
     font_size=page.font_size, height=720 if page.presenter else 560,
     background=runs.background_for(experiment_, page.dark),
 )  # fmt: skip
 sections.show_chart(figure, "schedules_chart", clickable=True)
 st.plotly_chart(
-    figures.comparison_curves_figure(trajectories, labels, dark=page.dark, font_size=page.font_size),
+    curves.comparison_curves_figure(trajectories, labels, dark=page.dark, font_size=page.font_size),
     key="schedules_curves", theme=None, config=sections.PLOTLY_CONFIG,
 )  # fmt: skip
 
@@ -107,7 +106,7 @@ if name != "plateau" and optim_core.spec(run_config.optimizer).family == "first_
 elif name == "plateau":
     plateau_rates = trajectories[0].lr
 st.plotly_chart(
-    figures.schedule_gallery_figure(gallery_curves(run_config, experiment_.steps, schedule, plateau_rates),
+    schedule_gallery_figure(gallery_curves(run_config, experiment_.steps, schedule, plateau_rates),
                                     highlight=title, dark=page.dark, font_size=page.font_size),
     key="schedule_gallery", theme=None, config=sections.PLOTLY_CONFIG,
 )  # fmt: skip

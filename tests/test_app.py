@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import optim_core
-from app_ui import links, prediction, sections
+from app_ui import links, sections
 from i18n import t
 from experiments import Experiment, presets
 
@@ -299,63 +299,6 @@ def test_a_diverging_run_is_announced():
     at = open_page(PAGES["explore"], {"o1_opt": "sgd", "o1_lr": "1.5", "steps": "40"})
     assert_clean(at)
     assert any("diverged at step 10" in w.value for w in at.warning)
-
-
-# --- drawing the chart before the controls (app_ui.prediction) ------------------------------
-
-PREDICTION_SCRIPT = """
-import streamlit as st
-from app_ui import prediction
-from app_ui.page import Page
-
-page = Page("probe", dark=False, presenter=False)
-offset = st.session_state.get("offset", 0)  # > 0: the dry pass reads what the widgets won't
-
-
-def read(page, where):
-    a = where.slider("a", 0, 10, 3, key="a") + (offset if page.dry else 0)
-    return a, where.selectbox("b", ["x", "y"], key="b")
-
-
-predicted = prediction.predict(page, read)
-st.session_state.setdefault("log", []).append(predicted)
-actual = read(page, st)
-prediction.confirm(predicted, actual)
-st.session_state.setdefault("drawn", []).append(actual)
-"""
-
-
-def test_prediction_reads_the_controls_before_they_are_drawn():
-    at = AppTest.from_string(PREDICTION_SCRIPT, default_timeout=TIMEOUT).run()
-    assert at.session_state["log"] == [None]  # the first run has no values yet
-    at.slider(key="a").set_value(7).run()
-    assert at.session_state["log"][-1] == (7, "x") == at.session_state["drawn"][-1]
-    assert not at.exception
-
-
-def test_a_wrong_prediction_reruns_once_in_the_ordinary_order():
-    at = AppTest.from_string(PREDICTION_SCRIPT, default_timeout=TIMEOUT).run()
-    at.session_state["offset"] = 100
-    at.slider(key="a").set_value(4).run()
-    # The wrong guess (104) was refused, the page ran again without guessing, and stopped.
-    assert at.session_state["log"][-2:] == [(104, "x"), None]
-    assert at.session_state["drawn"][-1] == (4, "x")
-    assert not at.exception
-
-
-def test_compare_draws_from_the_prediction_what_the_controls_then_confirm():
-    at = open_page(PAGES["compare"], {"steps": "40"})
-    assert at.session_state[prediction.USED] is False  # a first run draws in order
-    at.select_slider(key="noise").set_value(at.select_slider(key="noise").options[3]).run()
-    assert_clean(at)
-    noise = float(at.select_slider(key="noise").value)
-    assert ran(at).noise == noise > 0
-    # noise > 0 shows a new control (absolute / relative), unknown before it is drawn
-    assert at.session_state[prediction.USED] is False
-    at.number_input(key="seed").set_value(5).run()
-    assert_clean(at)
-    assert ran(at).seed == 5 and ran(at).noise == noise
-    assert at.session_state[prediction.USED] is True  # the chart went out before the controls
 
 
 def test_closed_panels_cost_nothing_and_open_on_demand():

@@ -24,12 +24,11 @@ import pytest
 from PIL import Image, ImageSequence
 
 import exports
-from exports import animation, data
+from exports import animation, data, render
 from exports import html as html_page
 from exports import options as opts
 from experiments import Experiment, RunConfig, presets
 from optim_core import ParameterError
-from viz import render
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 KOREAN_LABEL = "모멘텀 (Momentum)"

@@ -24,7 +24,7 @@ import experiments
 import optim_core
 import surfaces
 from experiments import Experiment, RunConfig
-from viz import figures, style
+from viz import arrows, background, contour, curves, layout, preview, schedules, style, surface3d
 
 PAYLOAD_LIMIT = 1_000_000  # bytes per Compare figure (4 optimizers x 300 steps)
 
@@ -71,7 +71,7 @@ def _payload(fig: go.Figure) -> int:
 
 def test_contour_figure_traces_and_background(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.contour_figure(surface, runs, clickable=True)
+    fig = contour.contour_figure(surface, runs, clickable=True)
     assert all(trace.type == "scatter" for trace in fig.data)  # no go.Contour trace at all
     (image,) = fig.layout.images
     (x0, x1), (y0, y1) = surface.domain
@@ -86,14 +86,14 @@ def test_contour_figure_traces_and_background(bowl_dlfs):
 
 def test_contour_figure_is_a_valid_plotly_figure(compare_4x300):
     surface, runs = compare_4x300
-    fig = figures.contour_figure(surface, runs, clickable=True)
+    fig = contour.contour_figure(surface, runs, clickable=True)
     checked = go.Figure(fig.to_dict())  # full validation, frames included
     assert len(checked.frames) == len(fig.frames)
 
 
 def test_frames_touch_only_animated_traces(compare_4x300):
     surface, runs = compare_4x300
-    fig = figures.contour_figure(surface, runs, clickable=True)
+    fig = contour.contour_figure(surface, runs, clickable=True)
     animated = _animated_indices(fig)
     static = [i for i, trace in enumerate(fig.data) if i not in animated]
     assert all(fig.data[i].mode in ("lines", "markers", "markers+text") for i in animated)
@@ -112,12 +112,12 @@ def test_frames_touch_only_animated_traces(compare_4x300):
 def test_frames_are_capped_and_subsample_long_runs():
     experiment = _experiment("rosenbrock", 2000, RunConfig("adam", {"lr": 0.01}))
     (run,) = experiment.run()
-    fig = figures.contour_figure(experiment.surface_object(), [run])
-    main = [f for f in fig.frames if f.group == figures.MAIN_GROUP]
-    assert len(main) == figures.MAX_FRAMES
-    assert len(fig.frames) == figures.MAX_FRAMES + len(figures.EDGE_FRAMES)
+    fig = contour.contour_figure(experiment.surface_object(), [run])
+    main = [f for f in fig.frames if f.group == contour.MAIN_GROUP]
+    assert len(main) == contour.MAX_FRAMES
+    assert len(fig.frames) == contour.MAX_FRAMES + len(contour.EDGE_FRAMES)
     assert main[0].name == "0" and main[-1].name == "2000"
-    assert len(fig.layout.sliders[0].steps) == figures.MAX_FRAMES
+    assert len(fig.layout.sliders[0].steps) == contour.MAX_FRAMES
     # The static path keeps every step, rounded.
     (path,) = [t for t in fig.data if t.mode == "lines+markers"]
     assert len(path.x) == 2001
@@ -125,22 +125,22 @@ def test_frames_are_capped_and_subsample_long_runs():
 
 def test_short_runs_get_one_frame_per_step(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.contour_figure(surface, runs)
-    main = [f.name for f in fig.frames if f.group == figures.MAIN_GROUP]
+    fig = contour.contour_figure(surface, runs)
+    main = [f.name for f in fig.frames if f.group == contour.MAIN_GROUP]
     assert main == [str(s) for s in range(30)]
 
 
 def test_frame_steps():
-    assert figures.frame_steps(0).tolist() == [0]
-    assert figures.frame_steps(3).tolist() == [0, 1, 2, 3]
-    steps = figures.frame_steps(20_000, 120)
+    assert contour.frame_steps(0).tolist() == [0]
+    assert contour.frame_steps(3).tolist() == [0, 1, 2, 3]
+    steps = contour.frame_steps(20_000, 120)
     assert len(steps) == 120 and steps[0] == 0 and steps[-1] == 20_000
     assert np.all(np.diff(steps) > 0)
 
 
 def test_axes_are_fixed_to_the_view_box(compare_4x300):
     surface, runs = compare_4x300
-    fig = figures.contour_figure(surface, runs)
+    fig = contour.contour_figure(surface, runs)
     (x0, x1), (y0, y1) = surface.domain
     assert tuple(fig.layout.xaxis.range) == (x0, x1) and fig.layout.xaxis.autorange is False
     assert tuple(fig.layout.yaxis.range) == (y0, y1) and fig.layout.yaxis.autorange is False
@@ -149,16 +149,16 @@ def test_axes_are_fixed_to_the_view_box(compare_4x300):
 def test_equal_aspect_only_where_the_surface_asks(bowl_dlfs, compare_4x300):
     bowl, runs = bowl_dlfs
     assert bowl.equal_aspect
-    fig = figures.contour_figure(bowl, runs)
+    fig = contour.contour_figure(bowl, runs)
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
     rosenbrock, runs = compare_4x300
     assert not rosenbrock.equal_aspect
-    assert figures.contour_figure(rosenbrock, runs).layout.yaxis.scaleanchor is None
+    assert contour.contour_figure(rosenbrock, runs).layout.yaxis.scaleanchor is None
 
 
 def test_colours_are_the_style_colours(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.contour_figure(surface, runs)
+    fig = contour.contour_figure(surface, runs)
     expected = style.run_colors([r.optimizer for r in runs])
     paths = [t for t in fig.data if t.mode == "lines+markers"]
     assert [t.line.color for t in paths] == expected
@@ -166,7 +166,7 @@ def test_colours_are_the_style_colours(bowl_dlfs):
     assert [t.marker.color for t in heads] == expected
     assert paths[0].line.color == style.OPTIMIZER_COLORS["sgd"] == "#000000"
     # On a dark page black is drawn white; the other colours stay.
-    dark = figures.contour_figure(surface, runs, dark=True)
+    dark = contour.contour_figure(surface, runs, dark=True)
     dark_paths = [t for t in dark.data if t.mode == "lines+markers"]
     assert dark_paths[0].line.color == "#FFFFFF"
     assert [t.line.color for t in dark_paths[1:]] == expected[1:]
@@ -178,41 +178,41 @@ def test_duplicate_optimizers_get_distinct_colours():
         "bowl", 10, RunConfig("sgd", {"lr": 0.1}), RunConfig("sgd", {"lr": 0.5})
     )
     runs = experiment.run()
-    assert figures.run_colors(runs) == style.run_colors(["sgd", "sgd"])
-    assert len(set(figures.run_colors(runs))) == 2
+    assert layout.run_colors(runs) == style.run_colors(["sgd", "sgd"])
+    assert len(set(layout.run_colors(runs))) == 2
 
 
 def test_initial_step_and_slider_position(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.contour_figure(surface, runs, step=7)
+    fig = contour.contour_figure(surface, runs, step=7)
     assert fig.layout.sliders[0].active == 7
     heads = [t for t in fig.data if t.mode == "markers" and t.marker.size == 13]
-    rounding = 10.0 ** -figures.coordinate_decimals(surface.domain)  # 4 digits of the view's size
+    rounding = 10.0 ** -layout.coordinate_decimals(surface.domain)  # 4 digits of the view's size
     for head, run in zip(heads, runs, strict=True):
         assert head.x[0] == pytest.approx(run.path[7, 0], abs=rounding)
         assert head.y[0] == pytest.approx(run.path[7, 1], abs=rounding)
-    last = figures.contour_figure(surface, runs)  # default: the last step
+    last = contour.contour_figure(surface, runs)  # default: the last step
     assert last.layout.sliders[0].active == 29
 
 
 def test_static_figure_without_animation(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.contour_figure(surface, runs, animate=False)
+    fig = contour.contour_figure(surface, runs, animate=False)
     assert len(fig.frames) == 0 and not fig.layout.sliders and not fig.layout.updatemenus
 
 
 def test_diverged_run_is_marked_where_it_left(diverging):
     surface, (run,) = diverging
     assert run.diverged_at == 10
-    fig = figures.contour_figure(surface, [run])
+    fig = contour.contour_figure(surface, [run])
     (event,) = [t for t in fig.data if t.mode == "markers+text"]
     assert event.marker.symbol == style.DIVERGED_SYMBOL
     assert event.text == ("diverged at step 10",)
     (_x0, _x1), (y0, y1) = surface.domain
     # The y coordinate doubles in size each step: the path crosses the view's edge.
-    step, point = figures.view_exit(run.path[: figures.last_valid_index(run) + 1], surface.domain)
+    step, point = layout.view_exit(run.path[: layout.last_valid_index(run) + 1], surface.domain)
     assert step < 10
-    rounding = 10.0 ** -figures.coordinate_decimals(surface.domain)
+    rounding = 10.0 ** -layout.coordinate_decimals(surface.domain)
     assert event.y[0] in (pytest.approx(y0, abs=rounding), pytest.approx(y1, abs=rounding))
     assert event.x[0] == pytest.approx(point[0], abs=rounding)
     # The frames show the marker only from the step it left the view on.
@@ -234,18 +234,18 @@ def test_run_that_leaves_the_view_without_diverging():
     experiment = experiments.presets.get("d2l_ch12").experiment
     run = experiment.run_one(1)
     assert run.diverged_at is None
-    fig = figures.contour_figure(experiment.surface_object(), [run])
+    fig = contour.contour_figure(experiment.surface_object(), [run])
     (event,) = [t for t in fig.data if t.mode == "markers+text"]
     assert event.text[0].startswith("left the view at step")
 
 
 def test_view_exit():
     box = ((-1.0, 1.0), (-1.0, 1.0))
-    assert figures.view_exit(np.array([[0.0, 0.0], [0.5, 0.5]]), box) is None
-    assert figures.view_exit(np.array([[0.0, 0.0], [0.0, -3.0]]), box) == (1, (0.0, -1.0))
-    step, (x, y) = figures.view_exit(np.array([[0.0, 0.0], [0.5, 0.0], [2.5, 2.0]]), box)
+    assert layout.view_exit(np.array([[0.0, 0.0], [0.5, 0.5]]), box) is None
+    assert layout.view_exit(np.array([[0.0, 0.0], [0.0, -3.0]]), box) == (1, (0.0, -1.0))
+    step, (x, y) = layout.view_exit(np.array([[0.0, 0.0], [0.5, 0.0], [2.5, 2.0]]), box)
     assert step == 2 and (x, y) == pytest.approx((1.0, 0.5))
-    assert figures.view_exit(np.array([[5.0, 0.0]]), box) == (0, (1.0, 0.0))
+    assert layout.view_exit(np.array([[5.0, 0.0]]), box) == (0, (1.0, 0.0))
 
 
 # --- payload ----------------------------------------------------------------------------------------
@@ -253,8 +253,8 @@ def test_view_exit():
 
 def test_compare_payload_is_under_one_megabyte(compare_4x300):
     surface, runs = compare_4x300
-    overlay = figures.contour_figure(surface, runs, clickable=True)
-    grid = figures.small_multiples_figure(surface, runs, clickable=True)
+    overlay = contour.contour_figure(surface, runs, clickable=True)
+    grid = contour.small_multiples_figure(surface, runs, clickable=True)
     assert _payload(overlay) < PAYLOAD_LIMIT
     assert _payload(grid) < PAYLOAD_LIMIT
 
@@ -266,10 +266,10 @@ def test_payload_is_bounded_by_frames_not_by_path_length():
         experiment = _experiment(
             "rosenbrock", steps, *(RunConfig("adam", {"lr": lr}) for lr in (0.01, 0.02, 0.05, 0.1))
         )
-        fig = figures.contour_figure(experiment.surface_object(), experiment.run())
+        fig = contour.contour_figure(experiment.surface_object(), experiment.run())
         assert (
             max(len(data.x) for frame in fig.frames for data in frame.data)
-            <= figures.MAX_TRAIL_POINTS
+            <= contour.MAX_TRAIL_POINTS
         )
         sizes.append(len(json.dumps(fig.to_plotly_json()["frames"])))
     assert sizes[1] < 1.1 * sizes[0]
@@ -279,7 +279,7 @@ def test_busiest_surface_grid_payload_is_under_one_megabyte():
     experiment = _experiment(
         "rastrigin", 300, *(RunConfig(name) for name in ("sgd", "momentum", "adam", "rmsprop"))
     )
-    fig = figures.small_multiples_figure(
+    fig = contour.small_multiples_figure(
         experiment.surface_object(), experiment.run(), clickable=True
     )
     assert _payload(fig) < PAYLOAD_LIMIT
@@ -308,7 +308,7 @@ def _plotly_animate(
     for position, name in enumerate(queue):
         frame_options = durations[position] if position < len(durations) else durations[0]
         shown = name
-        if frame_options["duration"] >= figures.HOLD_MS:
+        if frame_options["duration"] >= contour.HOLD_MS:
             break
     return shown
 
@@ -330,7 +330,7 @@ def _visible_step(name: str, last: str) -> str:
 
 def test_step_buttons_move_one_frame_per_press(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.contour_figure(surface, runs)
+    fig = contour.contour_figure(surface, runs)
     current, seen = None, []
     for _ in range(5):
         current = _press(fig, "Step ▶", current)
@@ -354,11 +354,11 @@ def test_step_buttons_move_one_frame_per_press(bowl_dlfs):
 
 def test_play_runs_the_main_frames_and_restarts_at_the_end(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.contour_figure(surface, runs)
+    fig = contour.contour_figure(surface, runs)
     play = next(b for b in fig.layout.updatemenus[0].buttons if b.label == "▶ Play")
     group, options = play.args
     assert (
-        group == figures.MAIN_GROUP
+        group == contour.MAIN_GROUP
         and options["fromcurrent"]
         and options["frame"]["redraw"] is False
     )
@@ -366,7 +366,7 @@ def test_play_runs_the_main_frames_and_restarts_at_the_end(bowl_dlfs):
     assert main[0] == "0" and main[-1] == "29"
     speeds = [b for b in fig.layout.updatemenus[1].buttons]
     durations = [b.args[1]["frame"]["duration"] for b in speeds]
-    assert durations == sorted(durations, reverse=True) and len(speeds) == len(figures.SPEEDS)
+    assert durations == sorted(durations, reverse=True) and len(speeds) == len(contour.SPEEDS)
     pause = next(b for b in fig.layout.updatemenus[0].buttons if b.label == "❚❚ Pause")
     assert list(pause.args[0]) == [None]
 
@@ -392,14 +392,14 @@ def test_arrows_match_the_state_at_step_k(optimizer, convention, hyper):
         optimizer, "bowl", start=(-7.0, 2.0), steps=12, convention=convention, **hyper
     )
     k = 6
-    vectors = figures.arrow_vectors(run, k)
+    vectors = arrows.arrow_vectors(run, k)
     origin = run.path[k - 1]
     eta = run.lr[k - 1]
     for start, _ in vectors.values():
         np.testing.assert_allclose(start, origin)
     np.testing.assert_allclose(vectors["gradient"][1], -eta * run.state["g"][k])
     np.testing.assert_allclose(vectors["update"][1], run.path[k] - run.path[k - 1])
-    slot = figures.momentum_slot(run)
+    slot = arrows.momentum_slot(run)
     if slot == "velocity":
         momentum = vectors["momentum"][1]
         np.testing.assert_allclose(momentum + vectors["gradient"][1], vectors["update"][1])
@@ -415,7 +415,7 @@ def test_arrows_match_the_state_at_step_k(optimizer, convention, hyper):
         np.testing.assert_allclose(vectors["momentum"][1], -eta * run.state[slot][k])
     else:
         assert "momentum" not in vectors
-    assert figures.arrow_vectors(run, 0) == {}
+    assert arrows.arrow_vectors(run, 0) == {}
 
 
 def test_arrow_traces_draw_the_vectors_magnified_by_one_factor():
@@ -424,12 +424,12 @@ def test_arrow_traces_draw_the_vectors_magnified_by_one_factor():
     )
     domain = run.surface.domain
     for k in (1, 5, 25):
-        scale = figures.arrow_scale(run, k, domain)
+        scale = arrows.arrow_scale(run, k, domain)
         assert scale >= 1
         mantissa = scale / 10 ** np.floor(np.log10(scale))
         assert round(mantissa, 6) in (1, 2, 5)
-        traces = figures.arrow_traces(run, k, domain, decimals=6)
-        vectors = figures.arrow_vectors(run, k)
+        traces = arrows.arrow_traces(run, k, domain, decimals=6)
+        vectors = arrows.arrow_vectors(run, k)
         for trace, name in zip(traces, ("gradient", "momentum", "update"), strict=True):
             origin, vector = vectors[name]
             assert trace.x[0] == pytest.approx(origin[0], abs=1e-6)
@@ -437,19 +437,19 @@ def test_arrow_traces_draw_the_vectors_magnified_by_one_factor():
             assert trace.y[1] - trace.y[0] == pytest.approx(scale * vector[1], abs=1e-5)
         longest = max(np.hypot(*v) for _, v in vectors.values())
         diagonal = np.hypot(domain[0][1] - domain[0][0], domain[1][1] - domain[1][0])
-        assert scale * longest <= figures.ARROW_VIEW_FRACTION * diagonal * (1 + 1e-9) or scale == 1
+        assert scale * longest <= arrows.ARROW_VIEW_FRACTION * diagonal * (1 + 1e-9) or scale == 1
 
 
 def test_explore_figure_animates_the_arrows():
     run = optim_core.run("adam", "bowl", start=(-7.0, 2.0), steps=40, lr=0.3)
-    fig = figures.contour_figure(run.surface, [run], arrows=True, step=4)
-    arrows = [i for i, t in enumerate(fig.data) if t.legendgroup == "arrows"]
-    assert len(arrows) == 3 and set(arrows) <= _animated_indices(fig)
+    fig = contour.contour_figure(run.surface, [run], arrows=True, step=4)
+    arrow_indices = [i for i, t in enumerate(fig.data) if t.legendgroup == "arrows"]
+    assert len(arrow_indices) == 3 and set(arrow_indices) <= _animated_indices(fig)
     frame = next(f for f in fig.frames if f.name == "10")
-    scale = figures.arrow_scale(run, 10, run.surface.domain)
-    update = frame.data[list(frame.traces).index(arrows[2])]
+    scale = arrows.arrow_scale(run, 10, run.surface.domain)
+    update = frame.data[list(frame.traces).index(arrow_indices[2])]
     expected = run.path[9] + scale * (run.path[10] - run.path[9])
-    rounding = 10.0 ** -figures.coordinate_decimals(run.surface.domain)
+    rounding = 10.0 ** -layout.coordinate_decimals(run.surface.domain)
     assert update.x[1] == pytest.approx(expected[0], abs=rounding)
     assert update.y[1] == pytest.approx(expected[1], abs=rounding)
 
@@ -459,7 +459,7 @@ def test_explore_figure_animates_the_arrows():
 
 def test_small_multiples_share_one_slider(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.small_multiples_figure(surface, runs, columns=2)
+    fig = contour.small_multiples_figure(surface, runs, columns=2)
     assert len(fig.layout.images) == 4
     assert [img.xref for img in fig.layout.images] == ["x", "x2", "x3", "x4"]
     assert [a.text for a in fig.layout.annotations] == ["SGD", "Momentum", "AdaGrad", "Adam"]
@@ -484,7 +484,7 @@ def test_small_multiples_share_one_slider(bowl_dlfs):
 
 def test_curves_figure_rows_and_step_marker(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.curves_figure(runs[:2], step=5)
+    fig = curves.curves_figure(runs[:2], step=5)
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis3.type == "log"
     lines = [t for t in fig.data if t.mode == "lines"]
     assert len(lines) == 2 * 3
@@ -500,7 +500,7 @@ def test_curves_figure_rows_and_step_marker(bowl_dlfs):
 
 def test_curves_mark_a_divergence(diverging):
     _, runs = diverging
-    fig = figures.curves_figure(runs)
+    fig = curves.curves_figure(runs)
     assert any(t.marker.symbol == style.DIVERGED_SYMBOL for t in fig.data if t.mode == "markers")
     (gap,) = [t for t in fig.data if t.mode == "lines" and t.yaxis == "y"]
     assert len(gap.x) == 10  # no frozen copies after the divergence
@@ -508,7 +508,7 @@ def test_curves_mark_a_divergence(diverging):
 
 def test_comparison_curves(compare_4x300):
     _surface, runs = compare_4x300
-    fig = figures.comparison_curves_figure(runs, tolerance=1e-3)
+    fig = curves.comparison_curves_figure(runs, tolerance=1e-3)
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis2.type == "log"
     assert len([t for t in fig.data if t.xaxis == "x"]) == 4
     assert len([t for t in fig.data if t.xaxis == "x2"]) == 4
@@ -522,7 +522,7 @@ def test_comparison_curves(compare_4x300):
 
 def test_surface_3d(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.surface_3d_figure(surface, runs)
+    fig = surface3d.surface_3d_figure(surface, runs)
     assert fig.data[0].type == "surface"
     assert [t.type for t in fig.data[1:]] == ["scatter3d"] * 4
     assert [t.line.color for t in fig.data[1:]] == style.run_colors([r.optimizer for r in runs])
@@ -533,11 +533,11 @@ def test_schedule_figures():
         "cosine": optim_core.schedules.make({"name": "cosine"}, 0.1, 50)(np.arange(50)),
         "constant": np.full(50, 0.1),
     }
-    fig = figures.schedule_figure(rates, highlight="cosine", log_y=True)
+    fig = schedules.schedule_figure(rates, highlight="cosine", log_y=True)
     assert [t.name for t in fig.data] == ["cosine", "constant"]
     assert list(fig.data[0].x) == list(range(1, 51))
     assert fig.data[0].line.width > fig.data[1].line.width and fig.layout.yaxis.type == "log"
-    gallery = figures.schedule_gallery_figure(rates, highlight="cosine", columns=2)
+    gallery = schedules.schedule_gallery_figure(rates, highlight="cosine", columns=2)
     assert len(gallery.data) == 2 and [a.text for a in gallery.layout.annotations] == [
         "cosine",
         "constant",
@@ -546,48 +546,63 @@ def test_schedule_figures():
 
 def test_preview_is_static(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.preview_figure(surface, runs)
+    fig = preview.preview_figure(surface, runs)
     assert fig.data[0].type == "contour" and len(fig.frames) == 0
     assert len(fig.data) == 1 + len(runs)
 
 
 def test_contour_background_image():
     surface = surfaces.get("bowl")
-    uri = figures.contour_background(surface, width=400)
+    uri = background.contour_background(surface, width=400)
     image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
     assert image.size == (400, 200)  # equal aspect: the view box is 20 x 10
-    dark = figures.contour_background(surface, width=400, dark=True)
+    dark = background.contour_background(surface, width=400, dark=True)
     assert dark != uri
 
 
-def test_builders_do_not_import_streamlit():
-    from pathlib import Path
+def test_builders_import_neither_streamlit_nor_matplotlib():
+    import subprocess
+    import sys
 
-    assert "import streamlit" not in Path(figures.__file__).read_text(encoding="utf-8")
+    code = (
+        "import sys, viz.arrows, viz.background, viz.contour, viz.curves, viz.layout, "
+        "viz.preview, viz.schedules, viz.surface3d; "
+        "print(sorted({'streamlit', 'matplotlib'} & set(sys.modules)))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout  # fmt: skip
+    assert loaded.strip() == "[]"
 
 
 # --- figures built as dicts: what plotly.py would build, drawn once ------------------------
 
 
-def _hot_figures(surface, runs):
-    """Every figure a page redraws on each change (built as plain dicts)."""
+def _built_figures(surface, runs):
+    """Every builder, each with the options a page uses."""
+    rates = {"cosine": np.linspace(0.1, 0.0, 30), "constant": np.full(30, 0.1)}
     return {
-        "contour": figures.contour_figure(surface, runs, clickable=True),
-        "contour_static": figures.contour_figure(surface, runs, animate=False, font_size=20),
-        "arrows": figures.contour_figure(surface, runs[:1], arrows=True, step=3, dark=True),
-        "grid": figures.small_multiples_figure(surface, runs, clickable=True),
-        "curves": figures.curves_figure(runs, step=5),
-        "comparison": figures.comparison_curves_figure(runs, tolerance=1e-3),
+        "contour": contour.contour_figure(surface, runs, clickable=True),
+        "contour_static": contour.contour_figure(surface, runs, animate=False, font_size=20),
+        "arrows": contour.contour_figure(surface, runs[:1], arrows=True, step=3, dark=True),
+        "grid": contour.small_multiples_figure(surface, runs, clickable=True),
+        "curves": curves.curves_figure(runs, step=5),
+        "comparison": curves.comparison_curves_figure(runs, tolerance=1e-3),
+        "surface3d": surface3d.surface_3d_figure(surface, runs, resolution=20),
+        "schedule": schedules.schedule_figure(rates, highlight="cosine", log_y=True, title="η"),
+        "gallery": schedules.schedule_gallery_figure(rates, highlight="cosine", columns=2),
+        "preview": preview.preview_figure(surface, runs),
     }
 
 
-@pytest.mark.parametrize(
-    "name", ["contour", "contour_static", "arrows", "grid", "curves", "comparison"]
-)
-def test_dict_built_figures_are_what_plotly_validates(bowl_dlfs, diverging, name):
+BUILT = ["contour", "contour_static", "arrows", "grid", "curves", "comparison", "surface3d",
+         "schedule", "gallery", "preview"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", BUILT)
+def test_every_figure_sends_what_plotly_validates(bowl_dlfs, diverging, name):
     for surface, runs in (bowl_dlfs, diverging):
-        fig = _hot_figures(surface, runs)[name]
-        assert isinstance(fig, figures.SpecFigure)
+        fig = _built_figures(surface, runs)[name]
+        assert isinstance(fig, layout.SpecFigure)  # one figure style for every builder
         sent = fig.to_dict()  # what st.plotly_chart serialises
         validated = go.Figure(sent).to_dict()  # plotly.py's full validation of every property
         for frame in validated.get("frames", []):  # validation names the default trace type;
@@ -598,11 +613,11 @@ def test_dict_built_figures_are_what_plotly_validates(bowl_dlfs, diverging, name
 
 def test_a_spec_figure_becomes_an_ordinary_figure_when_touched(bowl_dlfs):
     surface, runs = bowl_dlfs
-    fig = figures.contour_figure(surface, runs)
+    fig = contour.contour_figure(surface, runs)
     sent = fig.to_dict()
     sent["layout"]["height"] = 1  # the caller's copy: the figure keeps its own
     assert fig.to_dict()["layout"]["height"] != 1
-    assert type(fig) is figures.SpecFigure
+    assert type(fig) is layout.SpecFigure
     assert fig.layout.height == 560  # first use validates and converts
     assert type(fig) is go.Figure
     fig.update_layout(height=400)
@@ -616,36 +631,25 @@ def test_trail_indices_equal_numpys_formula():
     for window in (12, 13, 29, 30, 31, 45, 100, 333):
         for step in range(0, 700, 7):
             first = max(0, step - window)
-            count = min(step - first + 1, figures.MAX_TRAIL_POINTS)
+            count = min(step - first + 1, contour.MAX_TRAIL_POINTS)
             expected = np.unique(np.round(np.linspace(first, step, count)).astype(int)).tolist()
-            assert figures._trail_indices(step, window) == expected, (step, window)
+            assert contour._trail_indices(step, window) == expected, (step, window)
 
 
-# --- margins: fixed, so plotly.js draws each figure once -----------------------------------
+# --- legends inside, margins fixed: plotly.js draws each figure once -----------------------
 
 
-@pytest.mark.parametrize(
-    "name", ["contour", "contour_static", "arrows", "grid", "curves", "comparison"]
-)
-def test_margins_are_fixed_and_leave_room_for_the_legend(compare_4x300, name):
+@pytest.mark.parametrize("name", BUILT)
+def test_legends_sit_inside_the_plot_where_they_push_no_margin(compare_4x300, name):
     surface, runs = compare_4x300
-    layout = _hot_figures(surface, runs)[name].to_dict()["layout"]
-    assert layout["margin"]["autoexpand"] is False
-    legend = layout.get("legend")
-    if legend is not None and name != "grid":
-        rows = 3 if name == "arrows" else 1  # the arrows' legend group stacks three entries
-        assert layout["margin"]["t"] >= rows * figures._legend_row_height(layout["font"]["size"])
-        assert legend["maxheight"] > rows * figures._legend_row_height(layout["font"]["size"])
-
-
-def test_legend_rows_stack_a_group_and_wrap_long_lines():
-    one_row = [(f"run{i}", name) for i, name in enumerate(["SGD", "Momentum", "AdaGrad", "Adam"])]
-    assert figures._legend_rows(one_row, 13) == 1
-    arrows = [("arrows", "gradient"), ("arrows", "momentum"), ("arrows", "update")]
-    assert figures._legend_rows([("run0", "Momentum"), *arrows], 13) == 3
-    long = [(f"run{i}", "Adam (lr=0.3, β₁=0.9, β₂=0.999) with a long label") for i in range(4)]
-    assert figures._legend_rows(long, 13) == 4
-    assert figures._legend_rows([], 13) == 0
+    layout_ = _built_figures(surface, runs)[name].to_dict()["layout"]
+    legend = layout_.get("legend")
+    if legend is not None:
+        assert 0 <= legend["x"] <= 1 and 0 <= legend["y"] <= 1
+        assert legend["xanchor"] == ("right" if legend["x"] >= 0.5 else "left")
+        assert legend["yanchor"] == ("top" if legend["y"] >= 0.5 else "bottom")
+    if name in ("contour", "contour_static", "arrows", "grid", "curves", "comparison"):
+        assert layout_["margin"]["autoexpand"] is False  # tick labels and controls fit
 
 
 def test_clickable_figures_set_the_modes_streamlit_would_change(compare_4x300):
@@ -653,8 +657,8 @@ def test_clickable_figures_set_the_modes_streamlit_would_change(compare_4x300):
     # after its first draw when they are missing, and that redraws it: set all three.
     surface, runs = compare_4x300
     for fig in (
-        figures.contour_figure(surface, runs, clickable=True),
-        figures.small_multiples_figure(surface, runs, clickable=True),
+        contour.contour_figure(surface, runs, clickable=True),
+        contour.small_multiples_figure(surface, runs, clickable=True),
     ):
         layout = fig.to_dict()["layout"]
         assert (layout["clickmode"], layout["hovermode"], layout["dragmode"]) == (
@@ -666,10 +670,10 @@ def test_clickable_figures_set_the_modes_streamlit_would_change(compare_4x300):
 
 def test_invisible_click_grid_and_long_paths_draw_few_svg_markers(compare_4x300):
     surface, runs = compare_4x300
-    data = figures.contour_figure(surface, runs, clickable=True).to_dict()["data"]
+    data = contour.contour_figure(surface, runs, clickable=True).to_dict()["data"]
     grid = next(t for t in data if "customdata" in t and t["mode"] == "markers")
     assert grid["marker"]["maxdisplayed"] == 1  # hover and selection use the data only
     paths = [t for t in data if t.get("mode") == "lines+markers"]
     assert len(paths) == 4
-    assert all(t["marker"]["maxdisplayed"] == figures.MAX_PATH_MARKERS for t in paths)
+    assert all(t["marker"]["maxdisplayed"] == contour.MAX_PATH_MARKERS for t in paths)
     assert all(len(t["x"]) == 301 for t in paths)  # every iterate stays in the data

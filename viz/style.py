@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optim_core import registry
+import optim_core
 
 # Okabe & Ito (2008), "Color Universal Design"; black is kept for markers.
 OKABE_ITO = {
@@ -145,7 +145,7 @@ def contour_grid(surface, domain=None, resolution: int = GRID_RESOLUTION,
 
 def hyper_summary(optimizer: str, hyper: dict, convention: str | None = None) -> str:
     """A compact "lr=0.1, β1=0.9" string for legends and stamps (non-default values first)."""
-    opt = registry.spec(optimizer)
+    opt = optim_core.spec(optimizer)
     defaults = opt.defaults(convention)
     parts = []
     for p in opt.params:

@@ -1,6 +1,6 @@
 """Matplotlib renderers for exported files: still figures, filmstrips and animation frames.
 
-They keep the interactive chart's look (`viz.figures`) without a browser (Kaleido would
+They keep the interactive chart's look (`viz`) without a browser (Kaleido would
 need Chrome): one Okabe-Ito colour and dash per optimizer (`viz.style.run_colors`,
 `optimizer_dash`), the filled contour of `viz.style.contour_grid` with the app's blending,
 the same markers, the same divergence / left-the-view marks and labels (the app's
@@ -58,7 +58,7 @@ from i18n import t
 from experiments import Experiment
 from optim_core import Trajectory, spec
 from foundation.params import ParameterError
-from viz import figures, style
+from viz import contour, layout, style
 
 FIGSIZE = (9.6, 5.4)  # inches, 16:9 like a slide
 BASE_DPI = 100  # scale 1 -> 960 x 540 px, scale 2 -> 1920 x 1080
@@ -79,7 +79,7 @@ PANEL_MARGIN = (0.5, 0.55)  # tick labels and title of a small panel
 STAMP_WRAP = 160  # characters per stamp line
 # Run colours too light for text on white (titles of the grid layout use black instead).
 LOW_CONTRAST_COLORS = {style.OKABE_ITO["yellow"]}
-# The app's contour background (`viz.figures.contour_background`) blends the colour map
+# The app's contour background (`viz.background.contour_background`) blends the colour map
 # with the page and lays faint black lines over it: the same here.
 CONTOUR_FILL_ALPHA = 0.55
 CONTOUR_LINE_ALPHA = 0.22
@@ -150,7 +150,7 @@ def style_rc() -> dict[str, object]:
 
 def matplotlib_lock() -> threading.RLock:
     """The lock every renderer holds: hold it too when drawing with Matplotlib in a worker
-    thread (`viz.figures.contour_background` does, for the HTML export)."""
+    thread."""
     return _LOCK
 
 
@@ -188,10 +188,10 @@ class RunArt:
 
 
 def _run_art(label: str, color: str, traj: Trajectory, domain) -> RunArt:
-    """Like `viz.figures._Animated`: the view exit, else the divergence, is the event."""
+    """Like `viz.contour._Animated`: the view exit, else the divergence, is the event."""
     path = np.asarray(traj.path, dtype=float)
-    last = figures.last_valid_index(traj)
-    exit_ = figures.view_exit(path[: last + 1], domain)
+    last = layout.last_valid_index(traj)
+    exit_ = layout.view_exit(path[: last + 1], domain)
     event_step, event_xy, text = None, None, ""
     if exit_ is not None:
         event_step, event_xy = exit_
@@ -225,7 +225,7 @@ class Scene:
 
 def run_label(run) -> str:
     """A run's legend label: its own label, else the optimizer's title (as the app's
-    chart, `viz.figures.run_labels`)."""
+    chart, `viz.layout.run_labels`)."""
     return run.label or spec(run.optimizer).title
 
 
@@ -298,7 +298,7 @@ def build_scene(
 
 
 # Iterations an animation shows: all of them, or `max_frames` spread evenly (the app's rule).
-frame_steps = figures.frame_steps
+frame_steps = contour.frame_steps
 
 
 def _nice_ceil(value: float) -> int:
@@ -363,7 +363,7 @@ def _panel_aspect(scene: Scene) -> float:
 
 def _draw_background(ax: Axes, scene: Scene, *, compact: bool = False) -> None:
     """Contours, stationary points and start of one panel, drawn like the app's chart
-    (`viz.figures.contour_background` and its markers)."""
+    (`viz.background.contour_background` and its markers)."""
     grid = scene.grid
     ax.contourf(
         grid.x, grid.y, grid.z, levels=grid.levels, cmap=style.CONTOUR_CMAP, extend="both",

@@ -1,0 +1,81 @@
+"""The filled contour behind the contour view, as a PNG in data coordinates.
+
+Drawn with NumPy and Pillow: the bands of `viz.style.contour_grid`'s levels in the colour
+map, blended with the page colour so the paths of every optimizer stay readable, and a
+faint line where one band meets the next (as the Matplotlib exports draw them,
+`exports.render`).  No Matplotlib here: the app's server never loads it for a chart.
+
+>>> import surfaces
+>>> contour_background(surfaces.get("bowl"), width=40).startswith("data:image/png;base64,")
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+from plotly.colors import hex_to_rgb
+from plotly.colors import sequential as plotly_sequential
+
+from viz import style
+
+BACKGROUND_WIDTH = 900  # pixels of the contour image for one panel
+PANEL_BACKGROUND_WIDTH = 480  # ... for a panel of the small-multiples grid
+SUPERSAMPLING = 2  # drawn at twice the size and reduced: smooth band edges and lines
+IMAGE_COLORS = 64  # flat bands need few colours, and the PNG shrinks about five times
+_PAGE_COLORS = {False: (255, 255, 255), True: (14, 17, 23)}  # Streamlit's light / dark page
+_FILL_ALPHA = {False: 0.55, True: 0.7}
+_LINE = {False: ((0, 0, 0), 0.22), True: ((255, 255, 255), 0.3)}  # colour, opacity
+
+
+def _colormap(values: np.ndarray) -> np.ndarray:
+    """RGB (…, 3) of `values` in [0, 1] on `style.CONTOUR_COLORSCALE`."""
+    stops = np.array(
+        [hex_to_rgb(c) for c in getattr(plotly_sequential, style.CONTOUR_COLORSCALE)], dtype=float
+    )
+    positions = np.linspace(0.0, 1.0, len(stops))
+    return np.stack([np.interp(values, positions, stops[:, k]) for k in range(3)], axis=-1)
+
+
+def _resample(grid: style.ContourGrid, width: int, height: int) -> np.ndarray:
+    """The grid's z at the centre of each pixel (row 0 at the top: the largest y),
+    interpolated bilinearly."""
+    (nx,), (ny,) = grid.x.shape, grid.y.shape
+    fx = (np.arange(width) + 0.5) / width * (nx - 1)
+    fy = (1.0 - (np.arange(height) + 0.5) / height) * (ny - 1)
+    x0 = np.clip(np.floor(fx).astype(int), 0, nx - 2)
+    y0 = np.clip(np.floor(fy).astype(int), 0, ny - 2)
+    wx, wy = (fx - x0)[None, :], (fy - y0)[:, None]
+    z = np.asarray(grid.z, dtype=float)
+    top = z[y0][:, x0] * (1 - wx) + z[y0][:, x0 + 1] * wx
+    bottom = z[y0 + 1][:, x0] * (1 - wx) + z[y0 + 1][:, x0 + 1] * wx
+    return top * (1 - wy) + bottom * wy
+
+
+def contour_background(surface, *, dark: bool = False, width: int = BACKGROUND_WIDTH) -> str:
+    """The filled contour of `surface` over its view box as a PNG data URI."""
+    grid = style.contour_grid(surface)
+    (x0, x1), (y0, y1) = surface.domain
+    height = round(width * (y1 - y0) / (x1 - x0)) if surface.equal_aspect else round(width * 2 / 3)
+    z = _resample(grid, width * SUPERSAMPLING, height * SUPERSAMPLING)
+    levels = np.asarray(grid.levels, dtype=float)
+    band = np.searchsorted(levels, z)  # 0 below the first level, len(levels) above the last
+    # Each band takes the colour of its middle; the bands beyond the ends take the ends'.
+    shade = np.clip((np.arange(len(levels) + 1) - 0.5) / max(len(levels) - 1, 1), 0.0, 1.0)
+    page = np.array(_PAGE_COLORS[dark], dtype=float)
+    alpha = _FILL_ALPHA[dark]
+    fill = alpha * _colormap(shade) + (1 - alpha) * page  # one colour per band
+    line, opacity = _LINE[dark]
+    lined = opacity * np.array(line, dtype=float) + (1 - opacity) * fill
+    edge = np.zeros(band.shape, dtype=bool)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    palette = np.round(np.concatenate([fill, lined])).astype(np.uint8)
+    rgb = palette[band + edge * len(fill)]
+    image = Image.fromarray(rgb, "RGB").reduce(SUPERSAMPLING)
+    packed = io.BytesIO()
+    image.quantize(IMAGE_COLORS).save(packed, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(packed.getvalue()).decode("ascii")

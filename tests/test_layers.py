@@ -60,16 +60,3 @@ def test_importing_the_maths_loads_nothing_heavy(statement):
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                          text=True, check=True)  # fmt: skip
     assert out.stdout.strip() == "[]", f"{statement} loaded {out.stdout.strip()}"
-
-
-def test_writing_csv_and_json_loads_no_plotting_library():
-    probe = (
-        "import sys, tempfile, pathlib; from experiments import presets; "
-        "from exports import data; e = presets.get('dlfs_ch6').experiment; "
-        "trs = e.run(); d = pathlib.Path(tempfile.mkdtemp()); "
-        "data.write_csv(trs, d / 'a.csv') if hasattr(data, 'write_csv') else None; "
-        "print(sorted(m for m in ('matplotlib', 'plotly') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
-                         text=True, check=True)  # fmt: skip
-    assert out.stdout.strip() == "[]"

@@ -7,7 +7,7 @@
 >>> ExportOptions(fps=500).validated()
 Traceback (most recent call last):
 ...
-optim_core.params.ParameterError: export: fps must be an integer in [1, 50] (got 500)
+foundation.params.ParameterError: export: fps must be an integer in [1, 50] (got 500)
 """
 
 from __future__ import annotations

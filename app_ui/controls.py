@@ -21,7 +21,7 @@ import optim_core
 import surfaces
 from app_ui import fields
 from app_ui.page import Page
-from i18n import t
+from i18n import error_text, t
 from optim_core import ParameterError, RunConfig, engine, schedules
 from optim_core.params import Param
 
@@ -330,7 +330,7 @@ def schedule_controls(page: Page, key: str, container, *, default: Mapping[str, 
     try:
         config = schedules.normalize(config)
     except ParameterError as error:
-        container.error(t("app.ctl.schedule_invalid", message=str(error)))
+        container.error(t("app.ctl.schedule_invalid", message=error_text(error)))
         config = schedules.normalize({"name": name})
     if name == "constant" and config["warmup_steps"] == 0:
         return None

@@ -96,7 +96,9 @@ sections.show_chart(figure, "explore_chart", clickable=True)
 rule, table = st.columns([2, 3])
 with rule:
     convention = optim_core.spec(trajectory.optimizer).convention(trajectory.convention)
-    st.markdown(f"**{t('app.explore.rule', convention=convention.title)}**")
+    convention_title = t(f"optimizer.{trajectory.optimizer}.convention.{convention.name}.title",
+                         default=convention.title)  # fmt: skip
+    st.markdown(f"**{t('app.explore.rule', convention=convention_title)}**")
     st.latex(convention.latex)
     st.markdown(f"**{t('app.explore.numbers')}**")
     st.latex(state_numbers(trajectory, step))

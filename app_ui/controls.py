@@ -21,10 +21,10 @@ import optim_core
 import surfaces
 from app_ui import fields
 from app_ui.page import Page
-from i18n import t
-from experiments import RunConfig
-from optim_core import ParameterError, engine, schedules
+from experiments import Experiment, RunConfig
 from foundation.params import Param
+from i18n import error_text, t
+from optim_core import ParameterError, engine, schedules
 
 START_LIMIT = 1000.0  # |x0|, |y0| accepted from the URL (every view box is far smaller)
 UI_MAX_STEPS = 5000  # the steps input; the engine accepts more, the browser need not
@@ -173,7 +173,7 @@ def run_controls(
 
 
 def experiment_controls(
-    page: Page, default: experiments.Experiment, container
+    page: Page, default: Experiment, container
 ) -> tuple[SurfaceChoice, tuple[float, float], RunSettings]:
     """Surface, start point and run settings, starting from a page's default experiment
     (its start applies while its surface is chosen)."""
@@ -331,7 +331,7 @@ def schedule_controls(page: Page, key: str, container, *, default: Mapping[str, 
     try:
         config = schedules.normalize(config)
     except ParameterError as error:
-        container.error(t("app.ctl.schedule_invalid", message=str(error)))
+        container.error(t("app.ctl.schedule_invalid", message=error_text(error)))
         config = schedules.normalize({"name": name})
     if name == "constant" and config["warmup_steps"] == 0:
         return None

@@ -14,6 +14,7 @@ once, and two identical requests in flight share one render.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -23,10 +24,11 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 import exports
+import i18n
+from experiments import Experiment
 from exports import options as opts
 from exports import render
 from i18n import t
-from experiments import Experiment
 from optim_core import ParameterError, Trajectory
 
 RENDER_WORKERS = 2  # one per core: Matplotlib renders one figure at a time anyway
@@ -40,7 +42,7 @@ DEFAULT_SECONDS = 10
 _EXECUTOR = ThreadPoolExecutor(max_workers=RENDER_WORKERS, thread_name_prefix="export")
 _LOCK = threading.Lock()
 
-CacheKey = tuple[str, str, opts.ExportOptions, str]
+CacheKey = tuple[str, str, opts.ExportOptions, str, str]  # ..., stem, language
 
 
 class _ResultCache:
@@ -128,12 +130,19 @@ def submit(
             with _LOCK:
                 _IN_FLIGHT.pop(key, None)
 
-    job.future = _EXECUTOR.submit(work)
+    # The worker renders in this session's language (`i18n` keeps it in a ContextVar).
+    job.future = _EXECUTOR.submit(contextvars.copy_context().run, work)
     return job
 
 
 def cache_key(experiment: Experiment, fmt: str, options: opts.ExportOptions, stem: str) -> CacheKey:
-    return experiment.to_json(), fmt, options.validated().relevant_to(fmt), stem
+    return (
+        experiment.to_json(),
+        fmt,
+        options.validated().relevant_to(fmt),
+        stem,
+        i18n.get_language(),
+    )
 
 
 def cached_result(
@@ -246,7 +255,7 @@ def _panel(
     try:
         options = _options(experiment, fmt, key, default_layout).validated()
     except ParameterError as error:
-        st.error(str(error))
+        st.error(i18n.error_text(error))
         return
     job_key = f"{key}-export-job"
     wanted = cache_key(experiment, fmt, options, stem)

@@ -27,8 +27,8 @@ import numpy as np
 import streamlit as st
 
 from app_ui.page import Page
-from i18n import t
 from foundation.params import Param, ParameterError
+from i18n import allowed_text, t
 
 BIND = "query-params"
 MAX_LABEL_CHARS = 60
@@ -187,7 +187,7 @@ def float_control(
         text = raw[-1]
         value = check_param_text(param, text, owner) if len(raw) == 1 else None
         if value is None:
-            page.note(key, text, param.allowed())
+            page.note(key, text, allowed_text(param.allowed()))
         else:
             labels[float(value)] = text  # the widget matches the URL string exactly
     options = sorted(labels)
@@ -342,7 +342,7 @@ def floats_control(
             check(values)
         return tuple(values)
     except (ValueError, ParameterError):
-        page.note(key, text, param.allowed())
+        page.note(key, text, allowed_text(param.allowed()))
         return tuple(float(v) for v in default)
 
 

@@ -13,8 +13,8 @@ Streamlit here.
 from __future__ import annotations
 
 from experiments import Experiment
-from optim_core import schedules, spec
 from experiments.presets import Preset
+from optim_core import schedules, spec
 
 COMPARE_PAGE = "pages/2_Compare.py"
 EXPLORE_PAGE = "pages/1_Explore.py"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+import i18n
 from i18n import t
 from viz import layout
 
@@ -40,6 +41,9 @@ PAGE_ICONS = {
     "schedules": ":material/trending_down:",
 }
 PRESENT_KEY = "present"  # ?present=1 opens the presenter view
+LANG_KEY = "lang"  # ?lang=ko: always in the link, so a shared link keeps its language
+_LANG_STATE = "_lang"  # the session's language, for pages opened without ?lang
+_LANG_SWITCH = "_lang_switch"
 _PRESENT_ON = ("1", "true", "yes", "on")
 _PRESENT_OFF = ("0", "false", "no", "off")
 
@@ -134,6 +138,41 @@ def _presenter_from_url(page: Page) -> bool:
     return False
 
 
+def _language_from_request(page: Page) -> str:
+    """The link's ``lang``, else this session's language, else the browser's."""
+    raw = st.query_params.get(LANG_KEY)
+    if raw is not None and i18n.normalize(raw) is not None:
+        return i18n.normalize(raw)
+    language = st.session_state.get(_LANG_STATE)
+    if language not in i18n.languages():
+        try:
+            locale = st.context.locale
+        except Exception:  # bare-mode tests have no browser
+            locale = None
+        language = i18n.language_from_locale(locale)
+    if raw is not None:
+        with i18n.use_language(language):
+            page.note(LANG_KEY, raw, t("app.field.one_of", options=", ".join(i18n.languages())))
+    return language
+
+
+def _apply_language(page: Page) -> str:
+    """Make this run's language current and write it into the link."""
+    language = i18n.set_language(_language_from_request(page))
+    st.session_state[_LANG_STATE] = language
+    if st.query_params.get(LANG_KEY) != language:
+        st.query_params[LANG_KEY] = language
+    page.manual_keys.add(LANG_KEY)
+    return language
+
+
+def _switch_language() -> None:
+    language = st.session_state.get(_LANG_SWITCH)
+    if language in i18n.languages():
+        st.session_state[_LANG_STATE] = language
+        st.query_params[LANG_KEY] = language
+
+
 def _set_presenter(on: bool) -> None:
     if on:
         st.query_params[PRESENT_KEY] = "1"
@@ -144,6 +183,7 @@ def _set_presenter(on: bool) -> None:
 def setup_page(name: str, *, wide: bool = True) -> Page:
     """Configure the page and draw the shared sidebar (navigation, presenter switch)."""
     probe = Page(name=name, dark=False, presenter=False)
+    language = _apply_language(probe)
     presenter = _presenter_from_url(probe)
     st.set_page_config(
         page_title=f"{t(f'app.page.{name}.title')} · {t('common.app_name')}",
@@ -151,7 +191,8 @@ def setup_page(name: str, *, wide: bool = True) -> Page:
         layout="wide" if wide else "centered",
         initial_sidebar_state="collapsed" if presenter else "auto",
     )
-    page = Page(name=name, dark=_theme_is_dark(), presenter=presenter, notes=probe.notes)
+    page = Page(name=name, dark=_theme_is_dark(), presenter=presenter, notes=probe.notes,
+                manual_keys=probe.manual_keys)  # fmt: skip
     page.top = st.container()
     if presenter:
         st.markdown(_PRESENTER_CSS, unsafe_allow_html=True)
@@ -164,8 +205,15 @@ def setup_page(name: str, *, wide: bool = True) -> Page:
         )
     with st.sidebar:
         st.markdown(f"### {t('common.app_name')}")
+        st.session_state[_LANG_SWITCH] = language
+        st.segmented_control(
+            t("app.lang.label"), i18n.languages(), format_func=i18n.LANGUAGE_NAMES.get,
+            key=_LANG_SWITCH, on_change=_switch_language, required=True,
+            help=t("app.lang.help"),
+        )  # fmt: skip
         for path, key in PAGES:
-            st.page_link(path, label=t(f"app.page.{key}.nav"), icon=PAGE_ICONS[key])
+            st.page_link(path, label=t(f"app.page.{key}.nav"), icon=PAGE_ICONS[key],
+                         query_params={LANG_KEY: language})  # fmt: skip
         st.button(
             t("app.present.enter"),
             key="_present_enter",

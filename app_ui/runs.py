@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from i18n import t
 from experiments import Experiment
+from i18n import t
 from optim_core import Trajectory
 from viz import background, layout
 

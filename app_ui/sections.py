@@ -12,8 +12,8 @@ import optim_core
 from app_ui import controls, runs
 from app_ui.controls import RunSettings, SurfaceChoice
 from app_ui.page import Page
-from i18n import t
 from experiments import Experiment, RunConfig
+from i18n import error_text, t
 from optim_core import ParameterError, Trajectory
 from viz import style
 
@@ -60,7 +60,7 @@ def run_or_stop(page: Page, build) -> tuple[Experiment, list[Trajectory]]:
         with st.spinner(t("app.run.running")):
             trajectories = runs.run_experiment(experiment)
     except ParameterError as error:
-        st.error(t("app.run.error", message=str(error)))
+        st.error(t("app.run.error", message=error_text(error)))
         page.finish()
         st.stop()
     return experiment, trajectories

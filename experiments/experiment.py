@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import surfaces
-from optim_core import engine, schedules
 from foundation.params import ParameterError
+from optim_core import engine, schedules
 from optim_core.registry import spec
 
 SETTINGS_FORMAT = "optimizer-playground/experiment"

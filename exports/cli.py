@@ -4,6 +4,7 @@
     python -m exports settings my.json --format pdf png csv
     python -m exports list presets
     python -m exports list formats
+    python -m exports preset dlfs_ch6 --format png --lang ko   # Korean labels and messages
 
 Bad arguments and bad settings files end with one line naming the problem and the
 allowed range, and exit code 2.
@@ -12,18 +13,50 @@ allowed range, and exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+import i18n
+from experiments import Experiment, presets
 from exports import options as opts
 from exports.core import export
-from i18n import t
-from experiments import Experiment, presets
 from foundation.params import Param, ParameterError
+from i18n import t
 
 USAGE_ERROR = 2
+
+
+# argparse's own words (usage, section titles, its error messages) and our keys for them:
+# argparse looks them up through its module-level gettext alias `argparse._`.
+_ARGPARSE_TEXTS = {
+    "usage: ": "export.cli.usage",
+    "positional arguments": "export.cli.positional",
+    "options": "export.cli.options",
+    "show this help message and exit": "export.cli.show_help",
+    "argument %(argument_name)s: %(message)s": "export.cli.argument",
+    "invalid choice: %(value)r (choose from %(choices)s)": "export.cli.invalid_choice",
+    "the following arguments are required: %s": "export.cli.required",
+    "unrecognized arguments: %s": "export.cli.unrecognized",
+    "invalid %(type)s value: %(value)r": "export.cli.invalid_value",
+    "expected one argument": "export.cli.expected_one",
+    "expected at least one argument": "export.cli.expected_at_least_one",
+}
+
+
+@contextlib.contextmanager
+def _argparse_in_current_language() -> Iterator[None]:
+    """argparse's built-in texts in the current language while the command runs."""
+    original = argparse._
+    argparse._ = lambda text: (
+        t(_ARGPARSE_TEXTS[text]) if text in _ARGPARSE_TEXTS else original(text)
+    )
+    try:
+        yield
+    finally:
+        argparse._ = original
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,21 +73,39 @@ def _param_type(param: Param):
         try:
             return param.validate(text)
         except ParameterError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
+            raise argparse.ArgumentTypeError(i18n.error_text(error)) from None
 
     convert.__name__ = param.name  # argparse names the type in some messages
     return convert
 
 
 def _help(param: Param) -> str:
-    return t(f"export.option.{param.name}", default=param.help) + f" {param.allowed()}"
+    return (
+        t(f"export.option.{param.name}", default=param.help)
+        + f" {i18n.allowed_text(param.allowed())}"
+    )
+
+
+def language_argument(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` anywhere in `argv` (read before the parser is built, so
+    the help itself is in that language)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m exports", description=t("export.cli.description"))
+    language = _Parser(add_help=False)  # accepted before or after the command
+    language.add_argument("--lang", choices=i18n.languages(), default=argparse.SUPPRESS,
+                          help=t("export.cli.lang"))  # fmt: skip
+    parser = _Parser(prog="python -m exports", description=t("export.cli.description"),
+                     parents=[language])  # fmt: skip
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    render = _Parser(add_help=False)
+    render = _Parser(add_help=False, parents=[language])
     render.add_argument(
         "-f", "--format", nargs="+", default=["png"], choices=list(opts.FORMATS),
         metavar="FORMAT", help=t("export.cli.format", formats=", ".join(opts.FORMATS)),
@@ -83,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     preset.add_argument("key", help=t("export.cli.preset_key"))
     settings = commands.add_parser("settings", parents=[render], help=t("export.cli.settings"))
     settings.add_argument("file", type=Path, help=t("export.cli.settings_file"))
-    listing = commands.add_parser("list", help=t("export.cli.list"))
+    listing = commands.add_parser("list", parents=[language], help=t("export.cli.list"))
     listing.add_argument("what", choices=("presets", "formats"))
     return parser
 
@@ -106,7 +157,11 @@ def _list(what: str) -> None:
     if what == "presets":
         for key in presets.names():
             preset = presets.get(key)
-            print(f"{key:24} {preset.title}  [{preset.layout}; {preset.source}, {preset.figure}]")
+            title, source, figure = (
+                t(f"preset.{key}.{part}", default=getattr(preset, part))
+                for part in ("title", "source", "figure")
+            )
+            print(f"{key:24} {title}  [{preset.layout}; {source}, {figure}]")
     else:
         for name, spec in opts.FORMATS.items():
             print(f"{name:14} *{spec.suffix:18} {t(f'export.format.{name}')}")
@@ -161,6 +216,12 @@ def run(args: argparse.Namespace) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    with i18n.use_language(language_argument(argv)), _argparse_in_current_language():
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "list":
@@ -169,7 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         run(args)
     except ParameterError as error:
-        parser.exit(USAGE_ERROR, f"{parser.prog}: {t('export.cli.error')}: {error}\n")
+        parser.exit(
+            USAGE_ERROR, f"{parser.prog}: {t('export.cli.error')}: {i18n.error_text(error)}\n"
+        )
     except OSError as error:
         where = error.filename or args.out
         parser.exit(USAGE_ERROR, f"{parser.prog}: {t('export.cli.error')}: {where}: "

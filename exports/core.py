@@ -9,10 +9,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from experiments import Experiment
 from exports import animation, data, render
 from exports import html as html_page
 from exports.options import ExportOptions, get_format
-from experiments import Experiment
 from optim_core import Trajectory
 
 Progress = Callable[[int, int], None]

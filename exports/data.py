@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from exports.render import run_label
 from experiments import Experiment
+from exports.render import run_label
 from optim_core import Trajectory
 
 TRAJECTORIES_FORMAT = "optimizer-playground/trajectories"

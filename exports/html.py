@@ -16,9 +16,9 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from exports import render
-from i18n import t
 from experiments import Experiment
+from exports import render
+from i18n import get_language, t
 from optim_core import Trajectory
 from viz import contour, style
 
@@ -101,10 +101,10 @@ def page(
         default_width="100%",
     )
     surface = experiment.surface_object()
-    title = html.escape(surface.title)
+    title = html.escape(t(f"surface.{surface.name}.title", default=surface.title))
     stamp_html = html.escape(stamp).replace("\n", "<br>") if stamp else ""
     return f"""<!DOCTYPE html>
-<html>
+<html lang="{get_language()}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

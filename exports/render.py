@@ -54,10 +54,10 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from i18n import t
 from experiments import Experiment
-from optim_core import Trajectory, spec
 from foundation.params import ParameterError
+from i18n import t
+from optim_core import Trajectory, spec
 from viz import contour, layout, style
 
 FIGSIZE = (9.6, 5.4)  # inches, 16:9 like a slide
@@ -226,7 +226,7 @@ class Scene:
 def run_label(run) -> str:
     """A run's legend label: its own label, else the optimizer's title (as the app's
     chart, `viz.layout.run_labels`)."""
-    return run.label or spec(run.optimizer).title
+    return run.label or t(f"optimizer.{run.optimizer}.title", default=spec(run.optimizer).title)
 
 
 def stamp_text(experiment: Experiment, trajectories: Sequence[Trajectory]) -> str:
@@ -237,14 +237,21 @@ def stamp_text(experiment: Experiment, trajectories: Sequence[Trajectory]) -> st
     parts = [
         t(
             "export.stamp.surface",
-            surface=surface.title + (f" ({params})" if params else ""),
+            surface=t(f"surface.{surface.name}.title", default=surface.title)
+            + (f" ({params})" if params else ""),
             x=x,
             y=y,
             steps=experiment.steps,
         )
     ]
     if experiment.noise:
-        parts.append(t("export.stamp.noise", noise=experiment.noise, mode=experiment.noise_mode))
+        parts.append(
+            t(
+                "export.stamp.noise",
+                noise=experiment.noise,
+                mode=t(f"app.ctl.noise_mode.{experiment.noise_mode}"),
+            )
+        )
     if experiment.gradient == "numerical":
         parts.append(t("export.stamp.numerical", h=experiment.fd_step))
     for run, traj in zip(experiment.runs, trajectories, strict=True):
@@ -254,7 +261,11 @@ def stamp_text(experiment: Experiment, trajectories: Sequence[Trajectory]) -> st
         if traj.convention != default_convention:
             name += f" [{traj.convention}]"
         if traj.schedule:
-            hyper += t("export.stamp.schedule", name=traj.schedule.get("name", ""))
+            schedule_name = traj.schedule.get("name", "")
+            hyper += t(
+                "export.stamp.schedule",
+                name=t(f"schedule.{schedule_name}.title", default=schedule_name),
+            )
         parts.append(t("export.stamp.run", label=name, hyper=hyper or "—"))
     return "\n".join(textwrap.wrap("  ·  ".join(parts), STAMP_WRAP))
 

@@ -24,7 +24,7 @@ from optim_core.optimizers import adadelta, adagrad, adam, adamax, adamw, amsgra
 
 # The definitions this file was generated from: a change to any of them changes this line,
 # which makes Numba's disk cache (keyed on this file) compile the loops again.
-DEFINITIONS_SHA256 = "c700f0985aefc44bd161478f3dace12289d735170c8d2f52a0365c0542784580"
+DEFINITIONS_SHA256 = "928b9d0211aaf33ee70069db4642a526fc129882c5cc2cbe48bb3777ac0927db"
 
 for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam, nesterov, rmsprop, sgd,):
     teach(_module)

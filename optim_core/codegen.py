@@ -53,7 +53,7 @@ for _module in ({modules},):
     teach(_module)
 '''
 
-LOOP = '''
+LOOP = """
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_{name}(
@@ -151,7 +151,7 @@ def run_{name}(
                 best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
                     loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
                 )
-'''
+"""
 
 
 def _indent(lines: list[str], spaces: int) -> str:
@@ -172,10 +172,7 @@ def loop_source(name: str) -> str:
     record_step = [
         "records[t, b, 0, i] = gi",
         *(f"records[t, b, {1 + k}, i] = s.{f}" for k, f in enumerate(shown)),
-        *(
-            f"records[t, b, {1 + len(shown) + k}, i] = shown.{f}"
-            for k, f in enumerate(shown_extra)
-        ),
+        *(f"records[t, b, {1 + len(shown) + k}, i] = shown.{f}" for k, f in enumerate(shown_extra)),
         f"records[t, b, {1 + len(shown) + len(shown_extra)}, i] = new - theta",
     ]
     if hasattr(rule, "gradient_point"):
@@ -211,9 +208,7 @@ def source() -> str:
     """The whole text of `_loops.py`."""
     loops = first_order_names()
     modules = ", ".join(sorted({spec(n).rule.__name__.rsplit(".", 1)[1] for n in loops}))
-    return HEADER.format(modules=modules, digest=_digest()) + "".join(
-        loop_source(n) for n in loops
-    )
+    return HEADER.format(modules=modules, digest=_digest()) + "".join(loop_source(n) for n in loops)
 
 
 def _digest() -> str:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import itertools
 import os
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
-from optim_core import schedules
 from foundation.params import Param, ParameterError
+from optim_core import schedules
 from optim_core.registry import OptimizerSpec, spec
 from optim_core.trajectory import Trajectory, assemble
 
@@ -288,7 +288,11 @@ def _run_first_order(
     for column, name in enumerate(rule.Hyper._fields):
         table[:, column] = hyper[name]
     # L2 weight decay enters the gradient, except where the rule decays θ itself (AdamW).
-    l2 = hyper.get("weight_decay", 0.0) if not getattr(rule, "DECOUPLED_WEIGHT_DECAY", False) else 0.0
+    l2 = (
+        hyper.get("weight_decay", 0.0)
+        if not getattr(rule, "DECOUPLED_WEIGHT_DECAY", False)
+        else 0.0
+    )
     weight_decay = np.broadcast_to(np.asarray(l2, float), (batch,)).copy()
     plateau_options = np.zeros(6)
     if plateau:

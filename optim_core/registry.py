@@ -8,9 +8,9 @@ from __future__ import annotations
 from functools import cache
 from importlib import import_module
 
+from foundation.params import ParameterError
 from optim_core.definition import Card, Convention, OptimizerSpec, StateSlot
 from optim_core.optimizers import TEACHING_ORDER
-from foundation.params import ParameterError
 
 __all__ = ["Card", "Convention", "OptimizerSpec", "StateSlot", "names", "spec"]
 

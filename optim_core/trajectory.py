@@ -129,7 +129,9 @@ class Trajectory:
             losses=self.losses[:, rows],
             lrs=self.lrs[:, rows],
             states={k: v[:, rows] for k, v in self.states.items()},
-            evals={k: v[:, rows] if isinstance(v, np.ndarray) else v for k, v in self.evals.items()},
+            evals={
+                k: v[:, rows] if isinstance(v, np.ndarray) else v for k, v in self.evals.items()
+            },
             diverged_rows=self.diverged_rows[rows],
             batched=False,
             hyper={k: hyper_row(v) for k, v in self.hyper.items()},

@@ -7,8 +7,8 @@ import streamlit as st
 import optim_core
 from app_ui import controls, fields, links, runs, sections
 from app_ui.page import setup_page
-from i18n import t
 from experiments import Experiment, RunConfig
+from i18n import t
 from viz import contour, curves, surface3d
 
 DEFAULT = Experiment(
@@ -88,7 +88,11 @@ def step_inspector(experiment_: Experiment, trajectories: list) -> None:
     rule, table = st.columns([2, 3])
     with rule:
         convention = optim_core.spec(trajectory.optimizer).convention(trajectory.convention)
-        st.markdown(f"**{t('app.explore.rule', convention=convention.title)}**")
+        convention_title = t(
+            f"optimizer.{trajectory.optimizer}.convention.{convention.name}.title",
+            default=convention.title,
+        )
+        st.markdown(f"**{t('app.explore.rule', convention=convention_title)}**")
         st.latex(convention.latex)
         st.markdown(f"**{t('app.explore.numbers')}**")
         st.latex(state_numbers(trajectory, step))

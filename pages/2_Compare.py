@@ -7,10 +7,10 @@ import streamlit as st
 
 from app_ui import controls, fields, links, runs, sections
 from app_ui.page import Page, setup_page
-from i18n import t
 from experiments import Experiment, RunConfig, presets
 from experiments.experiment import MAX_RUNS
 from foundation.params import Param
+from i18n import t
 from viz import contour, curves
 from viz.background import PANEL_BACKGROUND_WIDTH
 

@@ -9,8 +9,8 @@ import streamlit as st
 import optim_core
 from app_ui import controls, runs, sections
 from app_ui.page import setup_page
-from i18n import t
 from experiments import Experiment, RunConfig
+from i18n import t
 from optim_core import ParameterError, schedules
 from viz import contour, curves, layout
 from viz.schedules import schedule_figure, schedule_gallery_figure

@@ -17,8 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 import optim_core
 from app_ui import links, sections
-from i18n import t
 from experiments import Experiment, presets
+from i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 180  # the first run of a process loads the compiled kernels
@@ -82,7 +82,7 @@ def test_home_runs_and_links_every_preset():
     at = open_page()
     assert_clean(at)
     assert at.title[0].value == "Optimizer Playground"
-    preset_links = [link for link in at.get("page_link") if link.proto.query_string]
+    preset_links = [link for link in at.get("page_link") if "surface=" in link.proto.query_string]
     assert len(preset_links) == len(presets.names())
     assert len(at.get("plotly_chart")) == len(presets.names())
 
@@ -93,7 +93,8 @@ def test_every_page_runs_with_its_defaults(page):
     assert_clean(at)
     assert not at.warning, [w.value for w in at.warning]
     assert at.title and at.get("plotly_chart")
-    assert at.query_params == {}  # defaults are not written into the link
+    # Defaults are not written into the link; the language always is (a shared link keeps it).
+    assert at.query_params == {"lang": "en"}
 
 
 # --- presets and deep links -------------------------------------------------------------------------------

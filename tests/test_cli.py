@@ -18,8 +18,8 @@ import pytest
 from PIL import Image
 
 import exports
-from exports import cli
 from experiments import presets
+from exports import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -155,3 +155,41 @@ def test_png_from_the_command_line_is_the_panel_png(tmp_path, capsys):
     panel = exports.export(experiment, "png", exports.ExportOptions(scale=1), stem="x").data
     assert Image.open(io.BytesIO(data)).size == Image.open(io.BytesIO(panel)).size == (960, 540)
     assert data == panel
+
+
+# --- --lang ko -------------------------------------------------------------------------------
+
+
+def test_korean_help_names_every_option_in_korean(capsys):
+    code, out, _ = main(["preset", "--help", "--lang", "ko"], capsys)
+    assert code == 0
+    assert out.startswith("사용법: python -m exports preset")
+    assert "위치 인수" in out and "옵션:" in out
+    assert "이 도움말을 보여 주고 끝냅니다" in out
+    assert "[1, 50] 범위의 정수" in out  # --fps, its range in Korean
+    assert "usage" not in out and "show this help" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["preset", "nope"], "오류: preset: 허용되는 값은 dlfs_ch6, "),
+        (["preset", "dlfs_ch6", "--fps", "0"], "오류: 인수 --fps: fps: 허용되는 값은 [1, 50] 범위의 정수입니다"),
+        (["preset", "dlfs_ch6", "-f", "gifx"], "오류: 인수 -f/--format: 잘못된 선택: 'gifx'"),
+    ],
+)  # fmt: skip
+def test_korean_errors_are_one_line_and_exit_2(argv, message, capsys):
+    code, _, err = main([*argv, "--lang", "ko"], capsys)
+    assert code == 2
+    assert message in err and err.count("\n") == 1
+
+
+def test_korean_png_and_preset_list(tmp_path, capsys):
+    code, out, _ = main(["preset", "saddle_escape", "-f", "svg", "-o", str(tmp_path), "--stamp",
+                         "--lang=ko"], capsys)  # fmt: skip
+    assert code == 0
+    assert b"NanumGothic" in (tmp_path / "saddle_escape.svg").read_bytes()  # 안장점, 스텝, ...
+    code, out, _ = main(["--lang", "ko", "list", "presets"], capsys)
+    assert "안장점 탈출: 잡음과 뉴턴 방법" in out
+    code, out, _ = main(["list", "presets"], capsys)  # the language does not stick
+    assert "Escaping a saddle" in out

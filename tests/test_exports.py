@@ -24,10 +24,11 @@ import pytest
 from PIL import Image, ImageSequence
 
 import exports
+import i18n
+from experiments import Experiment, RunConfig, presets
 from exports import animation, data, render
 from exports import html as html_page
 from exports import options as opts
-from experiments import Experiment, RunConfig, presets
 from optim_core import ParameterError
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -450,6 +451,80 @@ def test_korean_label_uses_nanum_gothic_in_every_format(korean):
     html = export(korean, "html", max_frames=5).data.decode("utf-8")
     assert KOREAN_LABEL in html
     assert KOREAN_LABEL in export(korean, "csv").data.decode("utf-8")
+
+
+# The same syllables in another order: drawn as glyphs the two labels give different
+# pictures; drawn as missing-glyph boxes (a font without Hangul) they would be identical.
+SWAPPED_LABEL = "텀멘모 (Momentum)"
+
+
+def korean_pair(label: str):
+    experiment = Experiment(
+        surface="bowl", start=(-7.0, 2.0), steps=12,
+        runs=(RunConfig("momentum", {"lr": 0.1}, "velocity", label=label), RunConfig("adam", {"lr": 0.3})),
+    )  # fmt: skip
+    return experiment, experiment.run()
+
+
+def raster(fmt: str, payload: bytes, tmp_path: Path) -> np.ndarray:
+    """The picture of a raster export: the image, or the last frame of an animation."""
+    if fmt == "mp4":
+        import imageio_ffmpeg
+
+        path = tmp_path / "korean.mp4"
+        path.write_bytes(payload)
+        reader = imageio_ffmpeg.read_frames(str(path))
+        width, height = next(reader)["size"]
+        frame = list(reader)[-1]
+        return np.frombuffer(frame, np.uint8).reshape(height, width, 3)
+    image = Image.open(io.BytesIO(payload))
+    if fmt == "gif":
+        image.seek(image.n_frames - 1)
+    return np.asarray(image.convert("RGB"))
+
+
+@pytest.mark.parametrize("fmt", ["png", "filmstrip", "gif", "mp4"])
+def test_korean_interface_draws_hangul_glyphs_in_raster_formats(fmt, tmp_path):
+    options = {"scale": 1, "max_frames": 4, "end_pause": 0} if fmt in ("gif", "mp4") else {}
+    with i18n.use_language("ko"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # a glyph missing from every font would warn
+        one = export(korean_pair(KOREAN_LABEL), fmt, stamp=True, **options).data
+        other = export(korean_pair(SWAPPED_LABEL), fmt, stamp=True, **options).data
+    assert not np.array_equal(raster(fmt, one, tmp_path), raster(fmt, other, tmp_path))
+
+
+@pytest.mark.parametrize("fmt", ["svg", "filmstrip-svg"])
+def test_korean_interface_outlines_hangul_glyphs_in_svg(fmt):
+    def hangul_glyphs() -> set[bytes]:
+        svg = export(korean_pair(KOREAN_LABEL), fmt, stamp=True).data
+        return set(re.findall(rb'id="(NanumGothic-[0-9a-f]+)"', svg))
+
+    english = hangul_glyphs()  # the label's three syllables, one outline each
+    with i18n.use_language("ko"):
+        korean = hangul_glyphs()  # ... and the interface's words (스텝, 시작점, ...)
+    assert len(english) >= 3
+    assert english < korean
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "filmstrip-pdf"])
+def test_korean_interface_embeds_the_hangul_font_in_pdf(fmt):
+    latin = korean_pair("Momentum")  # only the interface's own words are in Hangul
+    assert b"NanumGothic" not in export(latin, fmt, stamp=True).data
+    with i18n.use_language("ko"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pdf = export(latin, fmt, stamp=True).data
+    assert re.search(rb"/BaseFont /[A-Z]{6}\+NanumGothic|/BaseFont /NanumGothic", pdf)
+    assert b"/FontFile2" in pdf
+
+
+def test_korean_interface_in_the_html_page():
+    with i18n.use_language("ko"):
+        page = export(korean_pair(KOREAN_LABEL), "html", max_frames=5).data.decode("utf-8")
+    assert '<html lang="ko">' in page
+    assert "비등방성 그릇" in page  # the surface's Korean title
+    assert "재생을 누르거나" in page  # the Korean introduction
+    assert "▶ 재생" in page  # the chart's play button
+    assert KOREAN_LABEL in page and "Noto Sans KR" in page
 
 
 def test_latin_only_figures_do_not_embed_the_hangul_font(dlfs):

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 import experiments
-import optim_core
 from experiments import Experiment, presets
 from optim_core import ParameterError
 

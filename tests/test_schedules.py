@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optim_core import schedules
 from foundation.params import Param, ParameterError
+from optim_core import schedules
 
 # No example database: the suite must not write into the repository; counterexamples
 # worth keeping are pinned below as explicit cases instead.

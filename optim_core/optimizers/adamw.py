@@ -9,10 +9,10 @@ from __future__ import annotations
 import sys
 from typing import Any, NamedTuple
 
+from foundation.params import Param
 from optim_core.definition import Card, Convention, first_order
 from optim_core.ops import named
 from optim_core.optimizers import _shared, adam
-from foundation.params import Param
 
 DECOUPLED_WEIGHT_DECAY = True
 CORRECTED, FOLDED = adam.CORRECTED, adam.FOLDED
@@ -36,9 +36,7 @@ def update(g, s, theta, lr, h, form):
     """One AdamW step under `form`: decay θ, then Adam's step from there."""
     decayed = named("decayed", theta * (1 - lr * h.weight_decay))
     beta1_power, beta2_power, m, v = adam.moments(g, s, h)
-    new_theta, shown = adam.adam_step(
-        decayed, m, v, v, beta1_power, beta2_power, lr, h.eps, form
-    )
+    new_theta, shown = adam.adam_step(decayed, m, v, v, beta1_power, beta2_power, lr, h.eps, form)
     return new_theta, State(m, v, beta1_power, beta2_power), shown
 
 

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from optim_core.definition import Card, Convention, first_order
 from optim_core.ops import maximum, named, sqrt
-from optim_core.optimizers import _shared, adam
+from optim_core.optimizers import adam
 
 RAW_MAX, FOLDED, CORRECTED_MAX = adam.CORRECTED, adam.FOLDED, 2
 
@@ -88,7 +88,6 @@ SPEC = first_order(
         idea="Adam that never lets its per-coordinate scale shrink: it divides by the "
         "largest second moment seen so far.",
         fixes="Repairs Adam's convergence proof: step sizes can only decrease.",
-        fails="Often no better than Adam in practice, and slower when the gradient scale "
-        "drops.",
+        fails="Often no better than Adam in practice, and slower when the gradient scale drops.",
     ),
 )

@@ -6,8 +6,8 @@ hand-written copy; this module holds what the UI, the docs and the tests read.
 
 from __future__ import annotations
 
-from optim_core.definition import GRADIENT_SLOT, UPDATE_SLOT, Card, Convention, OptimizerSpec
 from foundation.params import Param
+from optim_core.definition import GRADIENT_SLOT, UPDATE_SLOT, Card, Convention, OptimizerSpec
 
 SCIPY = 0
 
@@ -49,7 +49,6 @@ d_t &= -H_t\, g_t \quad (H_t \text{ from the last } m \text{ pairs } s_i = \Delt
         idea="Build a cheap curvature model from the last few steps and gradients, then "
         "search along its direction.",
         fixes="Newton-like speed without a Hessian.",
-        fails="Needs exact, noise-free gradients; stochastic gradients break its "
-        "curvature pairs.",
+        fails="Needs exact, noise-free gradients; stochastic gradients break its curvature pairs.",
     ),
 )

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sys
 from typing import Any, NamedTuple
 
+from foundation.params import Param
 from optim_core.definition import Card, Convention, first_order
 from optim_core.ops import named, sqrt
 from optim_core.optimizers import _shared
-from foundation.params import Param
 
 SCHEDULED, KERAS_SCHEDULE, CONSTANT = range(3)
 

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from optim_core.definition import Card, Convention, OptimizerSpec, StateSlot
-from optim_core.definition import GRADIENT_SLOT, UPDATE_SLOT
 from foundation.params import Param
+from optim_core.definition import (
+    GRADIENT_SLOT,
+    UPDATE_SLOT,
+    Card,
+    Convention,
+    OptimizerSpec,
+    StateSlot,
+)
 
 DAMPED = 0
 

@@ -72,7 +72,7 @@ def test_every_page_shows_a_chart_and_no_exception(page, app_url, path):
 def test_slider_change_redraws_the_chart_and_lands_in_the_url(page, app_url):
     open_page(page, f"{app_url}/Compare")
     before = path_signature(page)
-    slider = sidebar_slider(page, "noise")
+    slider = sidebar_slider(page, "gradient noise")
     slider.focus()
     for _ in range(5):
         page.keyboard.press("ArrowRight")

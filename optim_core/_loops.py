@@ -24,7 +24,7 @@ from optim_core.optimizers import adadelta, adagrad, adam, adamax, adamw, amsgra
 
 # The definitions this file was generated from: a change to any of them changes this line,
 # which makes Numba's disk cache (keyed on this file) compile the loops again.
-DEFINITIONS_SHA256 = "928b9d0211aaf33ee70069db4642a526fc129882c5cc2cbe48bb3777ac0927db"
+DEFINITIONS_SHA256 = "4f3ac6ec597be1f27de97a8eb82cfdac3d794437a6997b622924bba1cc3a2b8e"
 
 for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam, nesterov, rmsprop, sgd,):
     teach(_module)

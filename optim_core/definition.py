@@ -166,15 +166,14 @@ def record_line(key: str, value: Any, shown: bool) -> Any:
     """Called by `ops.named` during a trace: keep `key = value` as a line, return its symbol."""
     import sympy
 
-    lines, symbols = _trace.lines, _trace.symbols
-    symbol = sympy.Symbol(symbols[key][-1])
-    if shown:
-        lines.append((symbol, value))
+    symbol = sympy.Symbol(_trace.symbols[key][-1])
+    _trace.lines.append((symbol, value, shown))
     return symbol
 
 
-def trace(rule: ModuleType, form: int) -> list[tuple[Any, Any]]:
-    """The update of `rule` under `form` as (symbol, SymPy expression) lines, θ_t last."""
+def trace(rule: ModuleType, form: int) -> list[tuple[Any, Any, bool]]:
+    """The update of `rule` under `form` as (symbol, SymPy expression, shown) lines in the
+    order the code computes them, θ_t last; bookkeeping lines (β₁ᵗ) are not shown."""
     import sympy
 
     symbols = rule.SYMBOLS
@@ -182,12 +181,15 @@ def trace(rule: ModuleType, form: int) -> list[tuple[Any, Any]]:
     hyper = rule.Hyper(*(sympy.Symbol(symbols[name][0]) for name in rule.Hyper._fields))
     g, theta, lr = (sympy.Symbol(s) for s in ("g_t", r"\theta_{t-1}", r"\eta"))
     _trace.lines, _trace.symbols = [], symbols
+    if form in getattr(rule, "PROBED_FORMS", ()):  # the gradient is taken elsewhere than θ
+        point = sympy.latex(rule.gradient_point(theta, state, hyper, form), order="old")
+        _trace.lines.append((g, sympy.Symbol(rf"\nabla f\left({point}\right)"), True))
     try:
         new_theta, _, _ = rule.update(g, state, theta, lr, hyper, form)
         lines = _trace.lines
     finally:
         del _trace.lines, _trace.symbols
-    return [*lines, (sympy.Symbol(r"\theta_t"), new_theta)]
+    return [*lines, (sympy.Symbol(r"\theta_t"), new_theta, True)]
 
 
 def rule_latex(rule: ModuleType, form: int) -> str:
@@ -196,7 +198,8 @@ def rule_latex(rule: ModuleType, form: int) -> str:
 
     rows = [
         f"{sympy.latex(symbol)} &= {sympy.latex(value, order='old')}"
-        for symbol, value in trace(rule, form)
+        for symbol, value, shown in trace(rule, form)
+        if shown
     ]
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 

@@ -57,9 +57,10 @@ def moments(g, s, h):
     return beta1_power, beta2_power, m, v
 
 
-def adam_step(theta, m, v, second, beta1_power, beta2_power, lr, eps, form):
+def adam_step(theta, m, v, second, beta1_power, beta2_power, lr, eps, form, second_hat="v_hat"):
     """θ_t and what the inspector shows, from the moments; `second` is the second moment
-    the step divides by (v_t, or AMSGrad's running maximum)."""
+    the step divides by (v_t, or AMSGrad's running maximum), named `second_hat` once
+    bias-corrected."""
     if form == FOLDED:
         lr_t = named("lr_t", lr * sqrt(1 - beta2_power) / (1 - beta1_power))
         denominator = sqrt(second) + eps
@@ -67,7 +68,7 @@ def adam_step(theta, m, v, second, beta1_power, beta2_power, lr, eps, form):
                       lr_t * (1 - beta1_power) / denominator)  # fmt: skip
         return theta - lr_t * m / denominator, shown
     m_hat = named("m_hat", m / (1 - beta1_power))
-    v_hat = named("v_hat", second / (1 - beta2_power))
+    v_hat = named(second_hat, second / (1 - beta2_power))
     denominator = sqrt(v_hat + eps) if form == EPS_INSIDE else sqrt(v_hat) + eps
     return theta - lr * m_hat / denominator, Shown(m_hat, v / (1 - beta2_power), lr / denominator)
 

@@ -28,7 +28,11 @@ class State(NamedTuple):
 Hyper = adam.Hyper
 Shown = adam.Shown
 BOOKKEEPING = adam.BOOKKEEPING
-SYMBOLS = {**adam.SYMBOLS, "v_max": (r"\tilde v_{t-1}", r"\tilde v_t")}
+SYMBOLS = {
+    **adam.SYMBOLS,
+    "v_max": (r"\tilde v_{t-1}", r"\tilde v_t"),
+    "v_max_hat": (r"\hat{\tilde v}_t",),
+}
 HELP = {**adam.HELP, "v_max": "Largest second moment seen so far."}
 
 
@@ -50,7 +54,7 @@ def update(g, s, theta, lr, h, form):
     else:
         v_max = named("v_max", maximum(s.v_max, v))
         new_theta, shown = adam.adam_step(
-            theta, m, v, v_max, beta1_power, beta2_power, lr, h.eps, form
+            theta, m, v, v_max, beta1_power, beta2_power, lr, h.eps, form, "v_max_hat"
         )
     return new_theta, State(m, v, v_max, beta1_power, beta2_power), shown
 

@@ -11,10 +11,10 @@ import numpy as np
 from numba import njit
 
 from optim_core._loop_parts import (
+    GRADIENT_LIMIT,
     P_ENABLED,
     central_difference,
     freeze,
-    gradient_overflows,
     plateau_step,
     point_is_finite,
     received_gradient,
@@ -24,7 +24,7 @@ from optim_core.optimizers import adadelta, adagrad, adam, adamax, adamw, amsgra
 
 # The definitions this file was generated from: a change to any of them changes this line,
 # which makes Numba's disk cache (keyed on this file) compile the loops again.
-DEFINITIONS_SHA256 = "4f3ac6ec597be1f27de97a8eb82cfdac3d794437a6997b622924bba1cc3a2b8e"
+DEFINITIONS_SHA256 = "42e81cbdc7c448adc5e87fea84761134657ca45bd1c385ae03a7bf8b1e6aff68"
 
 for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam, nesterov, rmsprop, sgd,):
     teach(_module)
@@ -34,1178 +34,1512 @@ for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam
 def run_sgd(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = False
-    state = np.zeros((batch, 1, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = sgd.Hyper()
-        for i in range(2):
-            s = sgd.init(start[b, i], h)
-            pass
-            if record:
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty((0, size))
+    shown = np.empty((1, size))
+    coefficients = np.empty((0, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range(0):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = sgd.init(start[lo + j // 2, j % 2], sgd.Hyper())
+        pass
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
                 pass
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
-                for i in range(2):
-                    probe[b, i] = path[t - 1, b, i]
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
+                flat_probe[j] = theta[j]
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
-        else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
-            if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = sgd.Hyper()
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = sgd.update(gi, sgd.State(), theta, rates[b], h, form)
-                path[t, b, i] = new
-                pass
-                if record:
-                    records[t, b, 0, i] = gi
-                    records[t, b, 1, i] = shown.step_size
-                    records[t, b, 2, i] = new - theta
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
-            total = 0.0  # any inf or NaN in the state propagates into the sum
-            for k in range(1):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
                 )
+        else:
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
+            if adapt_lr:
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = sgd.update(g[j], sgd.State(), theta[j], rates[j], sgd.Hyper(), form)
+                pass
+                shown[0, j] = out[0]
+        else:
+            for j in range(size):
+                new[j], s, out = sgd.update(g[j], sgd.State(), theta[j], rates[j], sgd.Hyper(), form)
+                pass
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
+            total = 0.0  # any inf or NaN in the state propagates into the sum
+            for k in range(0):
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+                        records[t, b, 0, i] = g[j]
+                        records[t, b, 1, i] = shown[0, j]
+                        records[t, b, 2, i] = new[j] - theta[j]
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_momentum(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = False
-    state = np.zeros((batch, 1, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = momentum.Hyper(hyper[b, 0], )
-        for i in range(2):
-            s = momentum.init(start[b, i], h)
-            state[b, 0, i] = s[0]
-            if record:
-                records[0, b, 1, i] = s.velocity
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty((1, size))
+    shown = np.empty((1, size))
+    coefficients = np.empty((1, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range(1):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = momentum.init(start[lo + j // 2, j % 2], momentum.Hyper(coefficients[0, j], ))
+        state[0, j] = s[0]
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
+                records[0, b, 1, i] = state[0, j]
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
-                for i in range(2):
-                    probe[b, i] = path[t - 1, b, i]
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
+                flat_probe[j] = theta[j]
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
+                )
         else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
             if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = momentum.Hyper(hyper[b, 0], )
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = momentum.update(gi, momentum.State(state[b, 0, i], ), theta, rates[b], h, form)
-                path[t, b, i] = new
-                state[b, 0, i] = s[0]
-                if record:
-                    records[t, b, 0, i] = gi
-                    records[t, b, 1, i] = s.velocity
-                    records[t, b, 2, i] = shown.step_size
-                    records[t, b, 3, i] = new - theta
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = momentum.update(g[j], momentum.State(state[0, j], ), theta[j], rates[j], momentum.Hyper(coefficients[0, j], ), form)
+                state[0, j] = s[0]
+                shown[0, j] = out[0]
+        else:
+            for j in range(size):
+                new[j], s, out = momentum.update(g[j], momentum.State(state[0, j], ), theta[j], rates[j], momentum.Hyper(coefficients[0, j], ), form)
+                state[0, j] = s[0]
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(1):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
-                )
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+                        records[t, b, 0, i] = g[j]
+                        records[t, b, 1, i] = state[0, j]
+                        records[t, b, 2, i] = shown[0, j]
+                        records[t, b, 3, i] = new[j] - theta[j]
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_nesterov(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = form == 2
-    state = np.zeros((batch, 1, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = nesterov.Hyper(hyper[b, 0], )
-        for i in range(2):
-            s = nesterov.init(start[b, i], h)
-            state[b, 0, i] = s[0]
-            if record:
-                records[0, b, 1, i] = s.velocity
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty((1, size))
+    shown = np.empty((1, size))
+    coefficients = np.empty((1, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range(1):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = nesterov.init(start[lo + j // 2, j % 2], nesterov.Hyper(coefficients[0, j], ))
+        state[0, j] = s[0]
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
+                records[0, b, 1, i] = state[0, j]
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
-                h = nesterov.Hyper(hyper[b, 0], )
-                for i in range(2):
-                    probe[b, i] = nesterov.gradient_point(path[t - 1, b, i], nesterov.State(state[b, 0, i], ), h, form)
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
+                flat_probe[j] = nesterov.gradient_point(theta[j], nesterov.State(state[0, j], ), nesterov.Hyper(coefficients[0, j], ), form)
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
+                )
         else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
             if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = nesterov.Hyper(hyper[b, 0], )
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = nesterov.update(gi, nesterov.State(state[b, 0, i], ), theta, rates[b], h, form)
-                path[t, b, i] = new
-                state[b, 0, i] = s[0]
-                if record:
-                    records[t, b, 0, i] = gi
-                    records[t, b, 1, i] = s.velocity
-                    records[t, b, 2, i] = shown.step_size
-                    records[t, b, 3, i] = new - theta
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = nesterov.update(g[j], nesterov.State(state[0, j], ), theta[j], rates[j], nesterov.Hyper(coefficients[0, j], ), form)
+                state[0, j] = s[0]
+                shown[0, j] = out[0]
+        else:
+            for j in range(size):
+                new[j], s, out = nesterov.update(g[j], nesterov.State(state[0, j], ), theta[j], rates[j], nesterov.Hyper(coefficients[0, j], ), form)
+                state[0, j] = s[0]
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(1):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
-                )
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+                        records[t, b, 0, i] = g[j]
+                        records[t, b, 1, i] = state[0, j]
+                        records[t, b, 2, i] = shown[0, j]
+                        records[t, b, 3, i] = new[j] - theta[j]
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_adagrad(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = False
-    state = np.zeros((batch, 2, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = adagrad.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], )
-        for i in range(2):
-            s = adagrad.init(start[b, i], h)
-            state[b, 0, i] = s[0]
-            state[b, 1, i] = s[1]
-            if record:
-                records[0, b, 1, i] = s.sum_sq
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty((2, size))
+    shown = np.empty((1, size))
+    coefficients = np.empty((3, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range(3):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = adagrad.init(start[lo + j // 2, j % 2], adagrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ))
+        state[0, j] = s[0]
+        state[1, j] = s[1]
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
+                records[0, b, 1, i] = state[0, j]
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
-                for i in range(2):
-                    probe[b, i] = path[t - 1, b, i]
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
+                flat_probe[j] = theta[j]
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
+                )
         else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
             if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = adagrad.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], )
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = adagrad.update(gi, adagrad.State(state[b, 0, i], state[b, 1, i], ), theta, rates[b], h, form)
-                path[t, b, i] = new
-                state[b, 0, i] = s[0]
-                state[b, 1, i] = s[1]
-                if record:
-                    records[t, b, 0, i] = gi
-                    records[t, b, 1, i] = s.sum_sq
-                    records[t, b, 2, i] = shown.step_size
-                    records[t, b, 3, i] = new - theta
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = adagrad.update(g[j], adagrad.State(state[0, j], state[1, j], ), theta[j], rates[j], adagrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                shown[0, j] = out[0]
+        else:
+            for j in range(size):
+                new[j], s, out = adagrad.update(g[j], adagrad.State(state[0, j], state[1, j], ), theta[j], rates[j], adagrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(2):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
-                )
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+                        records[t, b, 0, i] = g[j]
+                        records[t, b, 1, i] = state[0, j]
+                        records[t, b, 2, i] = shown[0, j]
+                        records[t, b, 3, i] = new[j] - theta[j]
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_rmsprop(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = False
-    state = np.zeros((batch, 1, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = rmsprop.Hyper(hyper[b, 0], hyper[b, 1], )
-        for i in range(2):
-            s = rmsprop.init(start[b, i], h)
-            state[b, 0, i] = s[0]
-            if record:
-                records[0, b, 1, i] = s.v
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty((1, size))
+    shown = np.empty((1, size))
+    coefficients = np.empty((2, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range(2):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = rmsprop.init(start[lo + j // 2, j % 2], rmsprop.Hyper(coefficients[0, j], coefficients[1, j], ))
+        state[0, j] = s[0]
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
+                records[0, b, 1, i] = state[0, j]
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
-                for i in range(2):
-                    probe[b, i] = path[t - 1, b, i]
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
+                flat_probe[j] = theta[j]
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
+                )
         else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
             if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = rmsprop.Hyper(hyper[b, 0], hyper[b, 1], )
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = rmsprop.update(gi, rmsprop.State(state[b, 0, i], ), theta, rates[b], h, form)
-                path[t, b, i] = new
-                state[b, 0, i] = s[0]
-                if record:
-                    records[t, b, 0, i] = gi
-                    records[t, b, 1, i] = s.v
-                    records[t, b, 2, i] = shown.step_size
-                    records[t, b, 3, i] = new - theta
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = rmsprop.update(g[j], rmsprop.State(state[0, j], ), theta[j], rates[j], rmsprop.Hyper(coefficients[0, j], coefficients[1, j], ), form)
+                state[0, j] = s[0]
+                shown[0, j] = out[0]
+        else:
+            for j in range(size):
+                new[j], s, out = rmsprop.update(g[j], rmsprop.State(state[0, j], ), theta[j], rates[j], rmsprop.Hyper(coefficients[0, j], coefficients[1, j], ), form)
+                state[0, j] = s[0]
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(1):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
-                )
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+                        records[t, b, 0, i] = g[j]
+                        records[t, b, 1, i] = state[0, j]
+                        records[t, b, 2, i] = shown[0, j]
+                        records[t, b, 3, i] = new[j] - theta[j]
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_adadelta(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = False
-    state = np.zeros((batch, 2, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = adadelta.Hyper(hyper[b, 0], hyper[b, 1], )
-        for i in range(2):
-            s = adadelta.init(start[b, i], h)
-            state[b, 0, i] = s[0]
-            state[b, 1, i] = s[1]
-            if record:
-                records[0, b, 1, i] = s.v
-                records[0, b, 2, i] = s.u
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty((2, size))
+    shown = np.empty((1, size))
+    coefficients = np.empty((2, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range(2):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = adadelta.init(start[lo + j // 2, j % 2], adadelta.Hyper(coefficients[0, j], coefficients[1, j], ))
+        state[0, j] = s[0]
+        state[1, j] = s[1]
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
+                records[0, b, 1, i] = state[0, j]
+                records[0, b, 2, i] = state[1, j]
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
-                for i in range(2):
-                    probe[b, i] = path[t - 1, b, i]
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
+                flat_probe[j] = theta[j]
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
+                )
         else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
             if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = adadelta.Hyper(hyper[b, 0], hyper[b, 1], )
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = adadelta.update(gi, adadelta.State(state[b, 0, i], state[b, 1, i], ), theta, rates[b], h, form)
-                path[t, b, i] = new
-                state[b, 0, i] = s[0]
-                state[b, 1, i] = s[1]
-                if record:
-                    records[t, b, 0, i] = gi
-                    records[t, b, 1, i] = s.v
-                    records[t, b, 2, i] = s.u
-                    records[t, b, 3, i] = shown.step_size
-                    records[t, b, 4, i] = new - theta
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = adadelta.update(g[j], adadelta.State(state[0, j], state[1, j], ), theta[j], rates[j], adadelta.Hyper(coefficients[0, j], coefficients[1, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                shown[0, j] = out[0]
+        else:
+            for j in range(size):
+                new[j], s, out = adadelta.update(g[j], adadelta.State(state[0, j], state[1, j], ), theta[j], rates[j], adadelta.Hyper(coefficients[0, j], coefficients[1, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(2):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
-                )
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+                        records[t, b, 0, i] = g[j]
+                        records[t, b, 1, i] = state[0, j]
+                        records[t, b, 2, i] = state[1, j]
+                        records[t, b, 3, i] = shown[0, j]
+                        records[t, b, 4, i] = new[j] - theta[j]
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_adam(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = False
-    state = np.zeros((batch, 4, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = adam.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], )
-        for i in range(2):
-            s = adam.init(start[b, i], h)
-            state[b, 0, i] = s[0]
-            state[b, 1, i] = s[1]
-            state[b, 2, i] = s[2]
-            state[b, 3, i] = s[3]
-            if record:
-                records[0, b, 1, i] = s.m
-                records[0, b, 2, i] = s.v
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty((4, size))
+    shown = np.empty((3, size))
+    coefficients = np.empty((3, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range(3):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = adam.init(start[lo + j // 2, j % 2], adam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ))
+        state[0, j] = s[0]
+        state[1, j] = s[1]
+        state[2, j] = s[2]
+        state[3, j] = s[3]
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
+                records[0, b, 1, i] = state[0, j]
+                records[0, b, 2, i] = state[1, j]
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
-                for i in range(2):
-                    probe[b, i] = path[t - 1, b, i]
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
+                flat_probe[j] = theta[j]
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
+                )
         else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
             if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = adam.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], )
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = adam.update(gi, adam.State(state[b, 0, i], state[b, 1, i], state[b, 2, i], state[b, 3, i], ), theta, rates[b], h, form)
-                path[t, b, i] = new
-                state[b, 0, i] = s[0]
-                state[b, 1, i] = s[1]
-                state[b, 2, i] = s[2]
-                state[b, 3, i] = s[3]
-                if record:
-                    records[t, b, 0, i] = gi
-                    records[t, b, 1, i] = s.m
-                    records[t, b, 2, i] = s.v
-                    records[t, b, 3, i] = shown.m_hat
-                    records[t, b, 4, i] = shown.v_hat
-                    records[t, b, 5, i] = shown.step_size
-                    records[t, b, 6, i] = new - theta
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = adam.update(g[j], adam.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j], rates[j], adam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                state[2, j] = s[2]
+                state[3, j] = s[3]
+                shown[0, j] = out[0]
+                shown[1, j] = out[1]
+                shown[2, j] = out[2]
+        else:
+            for j in range(size):
+                new[j], s, out = adam.update(g[j], adam.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j], rates[j], adam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                state[2, j] = s[2]
+                state[3, j] = s[3]
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(4):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
-                )
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+                        records[t, b, 0, i] = g[j]
+                        records[t, b, 1, i] = state[0, j]
+                        records[t, b, 2, i] = state[1, j]
+                        records[t, b, 3, i] = shown[0, j]
+                        records[t, b, 4, i] = shown[1, j]
+                        records[t, b, 5, i] = shown[2, j]
+                        records[t, b, 6, i] = new[j] - theta[j]
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_amsgrad(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = False
-    state = np.zeros((batch, 5, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = amsgrad.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], )
-        for i in range(2):
-            s = amsgrad.init(start[b, i], h)
-            state[b, 0, i] = s[0]
-            state[b, 1, i] = s[1]
-            state[b, 2, i] = s[2]
-            state[b, 3, i] = s[3]
-            state[b, 4, i] = s[4]
-            if record:
-                records[0, b, 1, i] = s.m
-                records[0, b, 2, i] = s.v
-                records[0, b, 3, i] = s.v_max
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty((5, size))
+    shown = np.empty((3, size))
+    coefficients = np.empty((3, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range(3):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = amsgrad.init(start[lo + j // 2, j % 2], amsgrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ))
+        state[0, j] = s[0]
+        state[1, j] = s[1]
+        state[2, j] = s[2]
+        state[3, j] = s[3]
+        state[4, j] = s[4]
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
+                records[0, b, 1, i] = state[0, j]
+                records[0, b, 2, i] = state[1, j]
+                records[0, b, 3, i] = state[2, j]
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
-                for i in range(2):
-                    probe[b, i] = path[t - 1, b, i]
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
+                flat_probe[j] = theta[j]
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
+                )
         else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
             if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = amsgrad.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], )
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = amsgrad.update(gi, amsgrad.State(state[b, 0, i], state[b, 1, i], state[b, 2, i], state[b, 3, i], state[b, 4, i], ), theta, rates[b], h, form)
-                path[t, b, i] = new
-                state[b, 0, i] = s[0]
-                state[b, 1, i] = s[1]
-                state[b, 2, i] = s[2]
-                state[b, 3, i] = s[3]
-                state[b, 4, i] = s[4]
-                if record:
-                    records[t, b, 0, i] = gi
-                    records[t, b, 1, i] = s.m
-                    records[t, b, 2, i] = s.v
-                    records[t, b, 3, i] = s.v_max
-                    records[t, b, 4, i] = shown.m_hat
-                    records[t, b, 5, i] = shown.v_hat
-                    records[t, b, 6, i] = shown.step_size
-                    records[t, b, 7, i] = new - theta
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = amsgrad.update(g[j], amsgrad.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j], rates[j], amsgrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                state[2, j] = s[2]
+                state[3, j] = s[3]
+                state[4, j] = s[4]
+                shown[0, j] = out[0]
+                shown[1, j] = out[1]
+                shown[2, j] = out[2]
+        else:
+            for j in range(size):
+                new[j], s, out = amsgrad.update(g[j], amsgrad.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j], rates[j], amsgrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                state[2, j] = s[2]
+                state[3, j] = s[3]
+                state[4, j] = s[4]
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(5):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
-                )
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+                        records[t, b, 0, i] = g[j]
+                        records[t, b, 1, i] = state[0, j]
+                        records[t, b, 2, i] = state[1, j]
+                        records[t, b, 3, i] = state[2, j]
+                        records[t, b, 4, i] = shown[0, j]
+                        records[t, b, 5, i] = shown[1, j]
+                        records[t, b, 6, i] = shown[2, j]
+                        records[t, b, 7, i] = new[j] - theta[j]
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_adamw(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = False
-    state = np.zeros((batch, 4, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = adamw.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], hyper[b, 3], )
-        for i in range(2):
-            s = adamw.init(start[b, i], h)
-            state[b, 0, i] = s[0]
-            state[b, 1, i] = s[1]
-            state[b, 2, i] = s[2]
-            state[b, 3, i] = s[3]
-            if record:
-                records[0, b, 1, i] = s.m
-                records[0, b, 2, i] = s.v
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty((4, size))
+    shown = np.empty((3, size))
+    coefficients = np.empty((4, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range(4):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = adamw.init(start[lo + j // 2, j % 2], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ))
+        state[0, j] = s[0]
+        state[1, j] = s[1]
+        state[2, j] = s[2]
+        state[3, j] = s[3]
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
+                records[0, b, 1, i] = state[0, j]
+                records[0, b, 2, i] = state[1, j]
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
-                for i in range(2):
-                    probe[b, i] = path[t - 1, b, i]
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
+                flat_probe[j] = theta[j]
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
+                )
         else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
             if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = adamw.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], hyper[b, 3], )
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = adamw.update(gi, adamw.State(state[b, 0, i], state[b, 1, i], state[b, 2, i], state[b, 3, i], ), theta, rates[b], h, form)
-                path[t, b, i] = new
-                state[b, 0, i] = s[0]
-                state[b, 1, i] = s[1]
-                state[b, 2, i] = s[2]
-                state[b, 3, i] = s[3]
-                if record:
-                    records[t, b, 0, i] = gi
-                    records[t, b, 1, i] = s.m
-                    records[t, b, 2, i] = s.v
-                    records[t, b, 3, i] = shown.m_hat
-                    records[t, b, 4, i] = shown.v_hat
-                    records[t, b, 5, i] = shown.step_size
-                    records[t, b, 6, i] = new - theta
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = adamw.update(g[j], adamw.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j], rates[j], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                state[2, j] = s[2]
+                state[3, j] = s[3]
+                shown[0, j] = out[0]
+                shown[1, j] = out[1]
+                shown[2, j] = out[2]
+        else:
+            for j in range(size):
+                new[j], s, out = adamw.update(g[j], adamw.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j], rates[j], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                state[2, j] = s[2]
+                state[3, j] = s[3]
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(4):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
-                )
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+                        records[t, b, 0, i] = g[j]
+                        records[t, b, 1, i] = state[0, j]
+                        records[t, b, 2, i] = state[1, j]
+                        records[t, b, 3, i] = shown[0, j]
+                        records[t, b, 4, i] = shown[1, j]
+                        records[t, b, 5, i] = shown[2, j]
+                        records[t, b, 6, i] = new[j] - theta[j]
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_adamax(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = False
-    state = np.zeros((batch, 3, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = adamax.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], )
-        for i in range(2):
-            s = adamax.init(start[b, i], h)
-            state[b, 0, i] = s[0]
-            state[b, 1, i] = s[1]
-            state[b, 2, i] = s[2]
-            if record:
-                records[0, b, 1, i] = s.m
-                records[0, b, 2, i] = s.u
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty((3, size))
+    shown = np.empty((2, size))
+    coefficients = np.empty((3, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range(3):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = adamax.init(start[lo + j // 2, j % 2], adamax.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ))
+        state[0, j] = s[0]
+        state[1, j] = s[1]
+        state[2, j] = s[2]
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
+                records[0, b, 1, i] = state[0, j]
+                records[0, b, 2, i] = state[1, j]
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
-                for i in range(2):
-                    probe[b, i] = path[t - 1, b, i]
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
+                flat_probe[j] = theta[j]
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
+                )
         else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
             if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = adamax.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], )
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = adamax.update(gi, adamax.State(state[b, 0, i], state[b, 1, i], state[b, 2, i], ), theta, rates[b], h, form)
-                path[t, b, i] = new
-                state[b, 0, i] = s[0]
-                state[b, 1, i] = s[1]
-                state[b, 2, i] = s[2]
-                if record:
-                    records[t, b, 0, i] = gi
-                    records[t, b, 1, i] = s.m
-                    records[t, b, 2, i] = s.u
-                    records[t, b, 3, i] = shown.m_hat
-                    records[t, b, 4, i] = shown.step_size
-                    records[t, b, 5, i] = new - theta
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = adamax.update(g[j], adamax.State(state[0, j], state[1, j], state[2, j], ), theta[j], rates[j], adamax.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                state[2, j] = s[2]
+                shown[0, j] = out[0]
+                shown[1, j] = out[1]
+        else:
+            for j in range(size):
+                new[j], s, out = adamax.update(g[j], adamax.State(state[0, j], state[1, j], state[2, j], ), theta[j], rates[j], adamax.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                state[2, j] = s[2]
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(3):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
-                )
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+                        records[t, b, 0, i] = g[j]
+                        records[t, b, 1, i] = state[0, j]
+                        records[t, b, 2, i] = state[1, j]
+                        records[t, b, 3, i] = shown[0, j]
+                        records[t, b, 4, i] = shown[1, j]
+                        records[t, b, 5, i] = new[j] - theta[j]
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_nadam(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = False
-    state = np.zeros((batch, 5, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = nadam.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], hyper[b, 3], )
-        for i in range(2):
-            s = nadam.init(start[b, i], h)
-            state[b, 0, i] = s[0]
-            state[b, 1, i] = s[1]
-            state[b, 2, i] = s[2]
-            state[b, 3, i] = s[3]
-            state[b, 4, i] = s[4]
-            if record:
-                records[0, b, 1, i] = s.m
-                records[0, b, 2, i] = s.v
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty((5, size))
+    shown = np.empty((3, size))
+    coefficients = np.empty((4, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range(4):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = nadam.init(start[lo + j // 2, j % 2], nadam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ))
+        state[0, j] = s[0]
+        state[1, j] = s[1]
+        state[2, j] = s[2]
+        state[3, j] = s[3]
+        state[4, j] = s[4]
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
+                records[0, b, 1, i] = state[0, j]
+                records[0, b, 2, i] = state[1, j]
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
-                for i in range(2):
-                    probe[b, i] = path[t - 1, b, i]
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
+                flat_probe[j] = theta[j]
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
+                )
         else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
             if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = nadam.Hyper(hyper[b, 0], hyper[b, 1], hyper[b, 2], hyper[b, 3], )
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = nadam.update(gi, nadam.State(state[b, 0, i], state[b, 1, i], state[b, 2, i], state[b, 3, i], state[b, 4, i], ), theta, rates[b], h, form)
-                path[t, b, i] = new
-                state[b, 0, i] = s[0]
-                state[b, 1, i] = s[1]
-                state[b, 2, i] = s[2]
-                state[b, 3, i] = s[3]
-                state[b, 4, i] = s[4]
-                if record:
-                    records[t, b, 0, i] = gi
-                    records[t, b, 1, i] = s.m
-                    records[t, b, 2, i] = s.v
-                    records[t, b, 3, i] = shown.m_bar
-                    records[t, b, 4, i] = shown.v_hat
-                    records[t, b, 5, i] = shown.step_size
-                    records[t, b, 6, i] = new - theta
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = nadam.update(g[j], nadam.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j], rates[j], nadam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                state[2, j] = s[2]
+                state[3, j] = s[3]
+                state[4, j] = s[4]
+                shown[0, j] = out[0]
+                shown[1, j] = out[1]
+                shown[2, j] = out[2]
+        else:
+            for j in range(size):
+                new[j], s, out = nadam.update(g[j], nadam.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j], rates[j], nadam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
+                state[0, j] = s[0]
+                state[1, j] = s[1]
+                state[2, j] = s[2]
+                state[3, j] = s[3]
+                state[4, j] = s[4]
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range(5):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
-                )
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+                        records[t, b, 0, i] = g[j]
+                        records[t, b, 1, i] = state[0, j]
+                        records[t, b, 2, i] = state[1, j]
+                        records[t, b, 3, i] = shown[0, j]
+                        records[t, b, 4, i] = shown[1, j]
+                        records[t, b, 5, i] = shown[2, j]
+                        records[t, b, 6, i] = new[j] - theta[j]
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )

@@ -34,10 +34,10 @@ import numpy as np
 from numba import njit
 
 from optim_core._loop_parts import (
+    GRADIENT_LIMIT,
     P_ENABLED,
     central_difference,
     freeze,
-    gradient_overflows,
     plateau_step,
     point_is_finite,
     received_gradient,
@@ -53,105 +53,134 @@ for _module in ({modules},):
     teach(_module)
 '''
 
-LOOP = """
+LOOP = '''
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_{name}(
     form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
     noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at,
+    records, diverged_at, lo, hi,
 ):
-    batch, n_steps = start.shape[0], lr_table.shape[1]
+    n_steps = lr_table.shape[1]
+    n = hi - lo
+    size = 2 * n  # one entry per coordinate: row r, axis i -> 2 * r + i
     adapt_lr = plateau[P_ENABLED] > 0.0
     probed = {probed}
-    state = np.zeros((batch, {n_state}, 2))
-    grad = np.empty((batch, 2))
-    g = np.empty((batch, 2))
-    probe = np.empty((batch, 2))
-    probe_value = np.empty(batch)
-    shifted = np.empty((batch, 2))
-    alive = np.ones(batch, dtype=np.bool_)
-    rates = np.empty(batch)
-    best = np.full(batch, np.inf)
-    bad = np.zeros(batch, dtype=np.int64)
-    cooldown = np.zeros(batch, dtype=np.int64)
-    multiplier = np.ones(batch)
-    lo, hi = 0, batch
-    n = hi - lo
-    for b in range(lo, hi):
-        path[0, b, 0] = start[b, 0]
-        path[0, b, 1] = start[b, 1]
-    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad[lo:hi].ctypes)
-    for b in range(lo, hi):
-        h = {hyper}
-        for i in range(2):
-            s = {module}.init(start[b, i], h)
+    moved = probed or fd_step > 0.0  # the gradient is not the one computed with the loss
+    perturbed = noise.shape[0] > 0 or np.any(weight_decay[lo:hi] != 0.0)
+    # Structs of arrays over the coordinates, so the update loop below vectorizes.
+    state = np.empty(({n_state}, size))
+    shown = np.empty(({n_shown}, size))
+    coefficients = np.empty(({n_hyper}, size))
+    rates = np.empty(size)
+    g = np.empty(size)
+    grad = np.empty((n, 2))
+    probe = np.empty((n, 2))
+    probe_value = np.empty(n)
+    shifted = np.empty((n, 2))
+    alive = np.ones(n, dtype=np.bool_)
+    healthy = np.ones(n, dtype=np.bool_)
+    best = np.full(n, np.inf)
+    bad = np.zeros(n, dtype=np.int64)
+    cooldown = np.zeros(n, dtype=np.int64)
+    multiplier = np.ones(n)
+    path[0, lo:hi] = start[lo:hi]
+    value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
+    for j in range(size):
+        for k in range({n_hyper}):
+            coefficients[k, j] = hyper[lo + j // 2, k]
+        s = {module}.init(start[lo + j // 2, j % 2], {hyper_j})
 {store_state_init}
-            if record:
+    for r in range(n):
+        b = lo + r
+        if record:
+            for i in range(2):
+                j = 2 * r + i
 {record_state_zero}
-        if not point_is_finite(loss[0, b], grad[b, 0], grad[b, 1], start[b, 0], start[b, 1], escape_radius):
-            alive[b] = False
+        if not point_is_finite(loss[0, b], grad[r, 0], grad[r, 1], start[b, 0], start[b, 1], escape_radius):
+            alive[r] = False
             diverged_at[b] = 0
     for t in range(1, n_steps + 1):
-        # Where each row's gradient is taken: θ (reusing the gradient computed with the
-        # loss), a look-ahead point, or central differences around either.
-        if probed or fd_step > 0.0:
-            for b in range(lo, hi):
+        theta = path[t - 1, lo:hi].reshape(size)
+        new = path[t, lo:hi].reshape(size)
+        # Where each row's gradient is taken: θ (the gradient computed with the loss is
+        # reused), a look-ahead point, or central differences around either.
+        if moved:
+            flat_probe = probe.reshape(size)
+            for j in range(size):
 {probe_point}
             if fd_step > 0.0:
-                central_difference(value, probe[lo:hi], n, params, fd_step, shifted[lo:hi], probe_value[lo:hi], g[lo:hi])
+                central_difference(value, probe, n, params, fd_step, shifted, probe_value, grad)
             else:
-                value_grad(probe[lo:hi].ctypes, n, params.ctypes, probe_value[lo:hi].ctypes, g[lo:hi].ctypes)
+                value_grad(probe.ctypes, n, params.ctypes, probe_value.ctypes, grad.ctypes)
+        flat_grad = grad.reshape(size)
+        if perturbed:
+            for r in range(n):
+                b = lo + r
+                px = probe[r, 0] if moved else theta[2 * r]
+                py = probe[r, 1] if moved else theta[2 * r + 1]
+                z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
+                z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
+                g[2 * r], g[2 * r + 1] = received_gradient(
+                    grad[r, 0], grad[r, 1], px, py, noise_sigma[b], noise_relative, z0, z1,
+                    weight_decay[b],
+                )
         else:
-            for b in range(lo, hi):
-                for i in range(2):
-                    g[b, i] = grad[b, i]
-                    probe[b, i] = path[t - 1, b, i]
-        for b in range(lo, hi):
-            rates[b] = lr_table[b if lr_table.shape[0] > 1 else 0, t - 1] * multiplier[b]
+            for j in range(size):
+                g[j] = flat_grad[j]
+        for r in range(n):
+            rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
+            rates[2 * r] = rate
+            rates[2 * r + 1] = rate
             if adapt_lr:
-                lr_used[t - 1, b] = rates[b]
-            if not alive[b]:
-                freeze(t, b, path, loss, records, record)
-                continue
-            z0 = noise[b, t - 1, 0] if noise.shape[0] > 0 else 0.0
-            z1 = noise[b, t - 1, 1] if noise.shape[0] > 0 else 0.0
-            gx, gy = received_gradient(
-                g[b, 0], g[b, 1], probe[b, 0], probe[b, 1], noise_sigma[b], noise_relative,
-                z0, z1, weight_decay[b],
-            )
-            if gradient_overflows(gx, gy):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            h = {hyper}
-            for i in range(2):
-                gi = gx if i == 0 else gy
-                theta = path[t - 1, b, i]
-                new, s, shown = {module}.update(gi, {state_in}, theta, rates[b], h, form)
-                path[t, b, i] = new
+                lr_used[t - 1, lo + r] = rate
+        # Every coordinate's update, frozen rows included (they are restored below): no
+        # branch on the row, so the compiler vectorizes the loop.
+        if record:
+            for j in range(size):
+                new[j], s, out = {module}.update(g[j], {state_j}, theta[j], rates[j], {hyper_j}, form)
 {store_state_step}
-                if record:
-{record_step}
-        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad[lo:hi].ctypes)
-        for b in range(lo, hi):
-            if not alive[b]:
-                continue
+{store_shown}
+        else:
+            for j in range(size):
+                new[j], s, out = {module}.update(g[j], {state_j}, theta[j], rates[j], {hyper_j}, form)
+{store_state_step}
+        value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
+        # Which rows are still healthy, without a branch per row (x - x == 0 is false
+        # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
+        for r in range(n):
             total = 0.0  # any inf or NaN in the state propagates into the sum
             for k in range({n_state}):
-                total += state[b, k, 0] + state[b, k, 1]
-            if not (np.isfinite(total) and point_is_finite(loss[t, b], grad[b, 0], grad[b, 1], path[t, b, 0], path[t, b, 1], escape_radius)):
-                alive[b] = False
-                diverged_at[b] = t
-                freeze(t, b, path, loss, records, record)
-                continue
-            if adapt_lr:
-                base = lr_table[b if lr_table.shape[0] > 1 else 0, min(t, n_steps - 1)]
-                best[b], bad[b], cooldown[b], multiplier[b] = plateau_step(
-                    loss[t, b], rates[b], base, best[b], bad[b], cooldown[b], multiplier[b], plateau
-                )
-"""
+                total += state[k, 2 * r] + state[k, 2 * r + 1]
+            f = loss[t, lo + r]
+            healthy[r] = (
+                alive[r]
+                & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
+                & (total - total == 0.0) & (f - f == 0.0)
+                & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
+                & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
+            )
+        for r in range(n):
+            if not healthy[r]:
+                if alive[r]:
+                    alive[r] = False
+                    diverged_at[lo + r] = t
+                freeze(t, lo + r, path, loss, records, record)
+        if record or adapt_lr:
+            for r in range(n):
+                b = lo + r
+                if not healthy[r]:
+                    continue
+                if record:
+                    for i in range(2):
+                        j = 2 * r + i
+{record_step}
+                if adapt_lr:
+                    base = lr_table[0 if lr_table.shape[0] == 1 else b, min(t, n_steps - 1)]
+                    best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
+                        loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
+                    )
+'''
 
 
 def _indent(lines: list[str], spaces: int) -> str:
@@ -162,41 +191,47 @@ def loop_source(name: str) -> str:
     """The compiled loop of optimizer `name`."""
     rule = spec(name).rule
     module = rule.__name__.rsplit(".", 1)[1]
-    fields = rule.State._fields
-    hyper = f"{module}.Hyper({''.join(f'hyper[b, {k}], ' for k in range(len(rule.Hyper._fields)))})"
-    state_in = f"{module}.State({''.join(f'state[b, {k}, i], ' for k in range(len(fields)))})"
-    store_state = [f"state[b, {k}, i] = s[{k}]" for k in range(len(fields))]
-    shown = [f for f in fields if f not in rule.BOOKKEEPING]
-    shown_extra = [f for f in rule.Shown._fields if f not in rule.BOOKKEEPING]
-    record_zero = [f"records[0, b, {1 + k}, i] = s.{f}" for k, f in enumerate(shown)]
+    fields, extra = rule.State._fields, rule.Shown._fields
+    n_hyper = len(rule.Hyper._fields)
+    hyper_j = f"{module}.Hyper({''.join(f'coefficients[{k}, j], ' for k in range(n_hyper))})"
+    state_j = f"{module}.State({''.join(f'state[{k}, j], ' for k in range(len(fields)))})"
+    store_state = [f"state[{k}, j] = s[{k}]" for k in range(len(fields))]
+    recorded = [k for k, f in enumerate(fields) if f not in rule.BOOKKEEPING]
+    recorded_extra = [k for k, f in enumerate(extra) if f not in rule.BOOKKEEPING]
+    record_zero = [
+        f"records[0, b, {1 + slot}, i] = state[{k}, j]" for slot, k in enumerate(recorded)
+    ]
     record_step = [
-        "records[t, b, 0, i] = gi",
-        *(f"records[t, b, {1 + k}, i] = s.{f}" for k, f in enumerate(shown)),
-        *(f"records[t, b, {1 + len(shown) + k}, i] = shown.{f}" for k, f in enumerate(shown_extra)),
-        f"records[t, b, {1 + len(shown) + len(shown_extra)}, i] = new - theta",
+        "records[t, b, 0, i] = g[j]",
+        *(f"records[t, b, {1 + slot}, i] = state[{k}, j]" for slot, k in enumerate(recorded)),
+        *(
+            f"records[t, b, {1 + len(recorded) + slot}, i] = shown[{k}, j]"
+            for slot, k in enumerate(recorded_extra)
+        ),
+        f"records[t, b, {1 + len(recorded) + len(recorded_extra)}, i] = new[j] - theta[j]",
     ]
     if hasattr(rule, "gradient_point"):
         probed = " or ".join(f"form == {f}" for f in rule.PROBED_FORMS)
-        probe_point = [
-            f"h = {hyper}",
-            "for i in range(2):",
-            f"    probe[b, i] = {module}.gradient_point(path[t - 1, b, i], {state_in}, h, form)",
-        ]
+        probe_point = (
+            f"flat_probe[j] = {module}.gradient_point(theta[j], {state_j}, {hyper_j}, form)"
+        )
     else:
-        probed = "False"
-        probe_point = ["for i in range(2):", "    probe[b, i] = path[t - 1, b, i]"]
+        probed, probe_point = "False", "flat_probe[j] = theta[j]"
     return LOOP.format(
         name=name,
         module=module,
         probed=probed,
-        n_state=max(len(fields), 1),
-        hyper=hyper,
-        state_in=state_in,
-        store_state_init=_indent(store_state, 12),
+        n_state=len(fields),
+        n_shown=len(extra),
+        n_hyper=n_hyper,
+        hyper_j=hyper_j,
+        state_j=state_j,
+        store_state_init=_indent(store_state, 8),
         store_state_step=_indent(store_state, 16),
+        store_shown=_indent([f"shown[{k}, j] = out[{k}]" for k in range(len(extra))], 16),
         record_state_zero=_indent(record_zero, 16),
-        probe_point=_indent(probe_point, 16),
-        record_step=_indent(record_step, 20),
+        probe_point=_indent([probe_point], 16),
+        record_step=_indent(record_step, 24),
     )
 
 

@@ -311,19 +311,12 @@ def _run_first_order(
     loop = getattr(_loops, f"run_{opt.name}")
 
     def run_rows(rows: slice) -> None:
-        def part(a: np.ndarray, axis: int = 0) -> np.ndarray:
-            # Shared (broadcast) tables have one row; per-row ones are cut to the chunk.
-            if a.shape[axis] != batch:
-                return a
-            return a[rows] if axis == 0 else a[:, rows]
-
         loop(
-            conv.form, kernels.value_grad, kernels.value, kernels.params, starts[rows],
-            table[rows], weight_decay[rows], part(lr_rows), plateau_options, part(noise_draws),
-            noise_sigma[rows], noise_mode == "relative",
-            fd_step if gradient == "numerical" else 0.0, surf.escape_radius,
-            bool(record_state), path[:, rows], loss[:, rows], part(lr_used, 1),
-            part(records, 1), diverged[rows],
+            conv.form, kernels.value_grad, kernels.value, kernels.params, starts, table,
+            weight_decay, lr_rows, plateau_options, noise_draws, noise_sigma,
+            noise_mode == "relative", fd_step if gradient == "numerical" else 0.0,
+            surf.escape_radius, bool(record_state), path, loss, lr_used, records, diverged,
+            rows.start, rows.stop,
         )  # fmt: skip
 
     _in_chunks(run_rows, batch)

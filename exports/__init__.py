@@ -5,7 +5,7 @@ animations (GIF, MP4), a standalone offline HTML page, and the data (trajectorie
 and JSON, the settings as JSON that the app and the command line load again).  The app's
 export panel and the command line (``python -m exports --help``) share `export`.
 
-No browser is involved: Matplotlib (`viz.render`) draws, Pillow writes GIF, the ffmpeg
+No browser is involved: Matplotlib (`exports.render`) draws, Pillow writes GIF, the ffmpeg
 inside the imageio-ffmpeg wheel writes MP4.
 
 >>> from experiments import presets
@@ -16,8 +16,17 @@ inside the imageio-ffmpeg wheel writes MP4.
 
 from exports.core import ExportResult, export, filename, safe_stem
 from exports.data import settings_json, trajectories_csv, trajectories_dict, trajectories_json
-from exports.html import plotly_config
 from exports.options import FORMATS, ExportOptions, Format, get_format
+
+
+def __getattr__(name: str):
+    # `plotly_config` lives with the HTML page, which loads Plotly: only when asked for.
+    if name == "plotly_config":
+        from exports.html import plotly_config
+
+        return plotly_config
+    raise AttributeError(f"module 'exports' has no attribute {name!r}")
+
 
 __all__ = [
     "FORMATS",

@@ -10,8 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from experiments import Experiment
-from exports import animation, data, render
-from exports import html as html_page
+from exports import data
 from exports.options import ExportOptions, get_format
 from optim_core import Trajectory
 
@@ -60,6 +59,11 @@ def export(
     `optim_core.ParameterError` naming the value and its allowed range.
     """
     spec = get_format(fmt)
+    if fmt in ("csv", "json", "settings"):  # the data formats load no plotting library
+        return _data_export(experiment, fmt, trajectories, stem, progress)
+    from exports import animation, render
+    from exports import html as html_page
+
     options = (options or ExportOptions()).validated()
     if trajectories is None:
         trajectories = experiment.run()
@@ -93,12 +97,20 @@ def export(
             data_json=data.trajectories_json(experiment, trajectories, indent=None),
         )
         payload = page.encode("utf-8")
-    elif fmt == "csv":
-        payload = data.trajectories_csv(experiment, trajectories).encode("utf-8")
-    elif fmt == "json":
-        payload = data.trajectories_json(experiment, trajectories).encode("utf-8")
-    else:  # settings
-        payload = data.settings_json(experiment).encode("utf-8")
     if progress is not None and spec.kind != "animation":
         progress(1, 1)
     return ExportResult(fmt, filename(fmt, stem), spec.mime, payload)
+
+
+def _data_export(experiment, fmt, trajectories, stem, progress) -> ExportResult:
+    """CSV or JSON of the trajectories, or the settings file."""
+    if fmt == "settings":
+        payload = data.settings_json(experiment)
+    else:
+        trajectories = experiment.run() if trajectories is None else trajectories
+        write = data.trajectories_csv if fmt == "csv" else data.trajectories_json
+        payload = write(experiment, trajectories)
+    if progress is not None:
+        progress(1, 1)
+    stem = stem or f"optimizer-playground-{experiment.surface}"
+    return ExportResult(fmt, filename(fmt, stem), get_format(fmt).mime, payload.encode("utf-8"))

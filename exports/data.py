@@ -29,12 +29,18 @@ from typing import Any
 import numpy as np
 
 from experiments import Experiment
-from exports.render import run_label
-from optim_core import Trajectory
+from i18n import t
+from optim_core import Trajectory, spec
 
 TRAJECTORIES_FORMAT = "optimizer-playground/trajectories"
 TRAJECTORIES_VERSION = 1
 BASE_COLUMNS = ("step", "x", "y", "loss", "lr", "grad_x", "grad_y", "diverged")
+
+
+def run_label(run) -> str:
+    """A run's legend label: its own label, else the optimizer's title (as the app's
+    chart, `viz.layout.run_labels`)."""
+    return run.label or t(f"optimizer.{run.optimizer}.title", default=spec(run.optimizer).title)
 
 
 def _state_columns(name: str, values: np.ndarray) -> dict[str, np.ndarray]:

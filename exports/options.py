@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Literal
 
-from exports import render
 from foundation.params import Param, ParameterError
+
+# How several runs share a picture: drawn on one surface, or as small multiples.
+LAYOUTS = ("overlay", "grid")
 
 FormatKind = Literal["image", "filmstrip", "animation", "page", "data"]
 
@@ -70,7 +72,7 @@ STRIDE = Param("filmstrip_stride", 5, "Iterations between filmstrip panels.", ki
 STAMP = Param("stamp", False, "Print surface, optimizers, hyperparameters and steps.",
               kind="bool")  # fmt: skip
 LAYOUT = Param("layout", "overlay", "All runs on one contour, or one panel per run.",
-               kind="choice", choices=render.LAYOUTS)  # fmt: skip
+               kind="choice", choices=LAYOUTS)  # fmt: skip
 # Animations default to a lighter frame: a GIF at slide resolution is tens of megabytes.
 DEFAULT_SCALE = {"gif": 1.0}
 

@@ -55,6 +55,8 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from experiments import Experiment
+from exports.data import run_label
+from exports.options import LAYOUTS
 from foundation.params import ParameterError
 from i18n import t
 from optim_core import Trajectory, spec
@@ -68,7 +70,6 @@ HANGUL_FAMILIES = {"NanumGothic", "Noto Sans KR", "Noto Sans CJK KR"}
 HANGUL_FONT_FILES = ("NanumGothic.ttf", "NanumGothicBold.ttf", "NanumGothicExtraBold.ttf")
 FALLBACK_LATIN_FONT = "DejaVu Sans"  # ships with Matplotlib
 STILL_FORMATS = ("png", "svg", "pdf")
-LAYOUTS = ("overlay", "grid")
 MARKERS_UP_TO_STEPS = 100  # draw a dot at every iterate for runs this short
 MAX_FILMSTRIP_PANELS = 16
 FILMSTRIP_TARGET_PANELS = 8
@@ -221,12 +222,6 @@ class Scene:
     layout: str = "overlay"
     stamp: str = ""
     markers: bool = True
-
-
-def run_label(run) -> str:
-    """A run's legend label: its own label, else the optimizer's title (as the app's
-    chart, `viz.layout.run_labels`)."""
-    return run.label or t(f"optimizer.{run.optimizer}.title", default=spec(run.optimizer).title)
 
 
 def stamp_text(experiment: Experiment, trajectories: Sequence[Trajectory]) -> str:

@@ -24,7 +24,7 @@ from optim_core.optimizers import adadelta, adagrad, adam, adamax, adamw, amsgra
 
 # The definitions this file was generated from: a change to any of them changes this line,
 # which makes Numba's disk cache (keyed on this file) compile the loops again.
-DEFINITIONS_SHA256 = "42e81cbdc7c448adc5e87fea84761134657ca45bd1c385ae03a7bf8b1e6aff68"
+DEFINITIONS_SHA256 = "74e84c533f55079647113c9ebcb2e0df5dfb8881577cfcb89d1ab2fd79ff92ac"
 
 for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam, nesterov, rmsprop, sgd,):
     teach(_module)
@@ -32,9 +32,9 @@ for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_sgd(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -48,6 +48,7 @@ def run_sgd(
     shown = np.empty((1, size))
     coefficients = np.empty((0, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -107,18 +108,20 @@ def run_sgd(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = sgd.update(g[j], sgd.State(), theta[j], rates[j], sgd.Hyper(), form)
+                new[j], s, out = sgd.update(g[j], sgd.State(), theta[j] - theta[j] * shrinks[j], rates[j], sgd.Hyper(), form)
                 pass
                 shown[0, j] = out[0]
         else:
             for j in range(size):
-                new[j], s, out = sgd.update(g[j], sgd.State(), theta[j], rates[j], sgd.Hyper(), form)
+                new[j], s, out = sgd.update(g[j], sgd.State(), theta[j] - theta[j] * shrinks[j], rates[j], sgd.Hyper(), form)
                 pass
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
@@ -161,9 +164,9 @@ def run_sgd(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_momentum(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -177,6 +180,7 @@ def run_momentum(
     shown = np.empty((1, size))
     coefficients = np.empty((1, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -236,18 +240,20 @@ def run_momentum(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = momentum.update(g[j], momentum.State(state[0, j], ), theta[j], rates[j], momentum.Hyper(coefficients[0, j], ), form)
+                new[j], s, out = momentum.update(g[j], momentum.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], momentum.Hyper(coefficients[0, j], ), form)
                 state[0, j] = s[0]
                 shown[0, j] = out[0]
         else:
             for j in range(size):
-                new[j], s, out = momentum.update(g[j], momentum.State(state[0, j], ), theta[j], rates[j], momentum.Hyper(coefficients[0, j], ), form)
+                new[j], s, out = momentum.update(g[j], momentum.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], momentum.Hyper(coefficients[0, j], ), form)
                 state[0, j] = s[0]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
@@ -291,9 +297,9 @@ def run_momentum(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_nesterov(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -307,6 +313,7 @@ def run_nesterov(
     shown = np.empty((1, size))
     coefficients = np.empty((1, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -366,18 +373,20 @@ def run_nesterov(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = nesterov.update(g[j], nesterov.State(state[0, j], ), theta[j], rates[j], nesterov.Hyper(coefficients[0, j], ), form)
+                new[j], s, out = nesterov.update(g[j], nesterov.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], nesterov.Hyper(coefficients[0, j], ), form)
                 state[0, j] = s[0]
                 shown[0, j] = out[0]
         else:
             for j in range(size):
-                new[j], s, out = nesterov.update(g[j], nesterov.State(state[0, j], ), theta[j], rates[j], nesterov.Hyper(coefficients[0, j], ), form)
+                new[j], s, out = nesterov.update(g[j], nesterov.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], nesterov.Hyper(coefficients[0, j], ), form)
                 state[0, j] = s[0]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
@@ -421,9 +430,9 @@ def run_nesterov(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_adagrad(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -437,6 +446,7 @@ def run_adagrad(
     shown = np.empty((1, size))
     coefficients = np.empty((3, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -497,19 +507,21 @@ def run_adagrad(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = adagrad.update(g[j], adagrad.State(state[0, j], state[1, j], ), theta[j], rates[j], adagrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                new[j], s, out = adagrad.update(g[j], adagrad.State(state[0, j], state[1, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adagrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 shown[0, j] = out[0]
         else:
             for j in range(size):
-                new[j], s, out = adagrad.update(g[j], adagrad.State(state[0, j], state[1, j], ), theta[j], rates[j], adagrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                new[j], s, out = adagrad.update(g[j], adagrad.State(state[0, j], state[1, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adagrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
@@ -554,9 +566,9 @@ def run_adagrad(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_rmsprop(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -570,6 +582,7 @@ def run_rmsprop(
     shown = np.empty((1, size))
     coefficients = np.empty((2, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -629,18 +642,20 @@ def run_rmsprop(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = rmsprop.update(g[j], rmsprop.State(state[0, j], ), theta[j], rates[j], rmsprop.Hyper(coefficients[0, j], coefficients[1, j], ), form)
+                new[j], s, out = rmsprop.update(g[j], rmsprop.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], rmsprop.Hyper(coefficients[0, j], coefficients[1, j], ), form)
                 state[0, j] = s[0]
                 shown[0, j] = out[0]
         else:
             for j in range(size):
-                new[j], s, out = rmsprop.update(g[j], rmsprop.State(state[0, j], ), theta[j], rates[j], rmsprop.Hyper(coefficients[0, j], coefficients[1, j], ), form)
+                new[j], s, out = rmsprop.update(g[j], rmsprop.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], rmsprop.Hyper(coefficients[0, j], coefficients[1, j], ), form)
                 state[0, j] = s[0]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
@@ -684,9 +699,9 @@ def run_rmsprop(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_adadelta(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -700,6 +715,7 @@ def run_adadelta(
     shown = np.empty((1, size))
     coefficients = np.empty((2, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -761,19 +777,21 @@ def run_adadelta(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = adadelta.update(g[j], adadelta.State(state[0, j], state[1, j], ), theta[j], rates[j], adadelta.Hyper(coefficients[0, j], coefficients[1, j], ), form)
+                new[j], s, out = adadelta.update(g[j], adadelta.State(state[0, j], state[1, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adadelta.Hyper(coefficients[0, j], coefficients[1, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 shown[0, j] = out[0]
         else:
             for j in range(size):
-                new[j], s, out = adadelta.update(g[j], adadelta.State(state[0, j], state[1, j], ), theta[j], rates[j], adadelta.Hyper(coefficients[0, j], coefficients[1, j], ), form)
+                new[j], s, out = adadelta.update(g[j], adadelta.State(state[0, j], state[1, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adadelta.Hyper(coefficients[0, j], coefficients[1, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
@@ -819,9 +837,9 @@ def run_adadelta(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_adam(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -835,6 +853,7 @@ def run_adam(
     shown = np.empty((3, size))
     coefficients = np.empty((3, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -898,13 +917,15 @@ def run_adam(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = adam.update(g[j], adam.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j], rates[j], adam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                new[j], s, out = adam.update(g[j], adam.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 state[2, j] = s[2]
@@ -914,7 +935,7 @@ def run_adam(
                 shown[2, j] = out[2]
         else:
             for j in range(size):
-                new[j], s, out = adam.update(g[j], adam.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j], rates[j], adam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                new[j], s, out = adam.update(g[j], adam.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 state[2, j] = s[2]
@@ -964,9 +985,9 @@ def run_adam(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_amsgrad(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -980,6 +1001,7 @@ def run_amsgrad(
     shown = np.empty((3, size))
     coefficients = np.empty((3, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -1045,13 +1067,15 @@ def run_amsgrad(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = amsgrad.update(g[j], amsgrad.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j], rates[j], amsgrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                new[j], s, out = amsgrad.update(g[j], amsgrad.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j] - theta[j] * shrinks[j], rates[j], amsgrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 state[2, j] = s[2]
@@ -1062,7 +1086,7 @@ def run_amsgrad(
                 shown[2, j] = out[2]
         else:
             for j in range(size):
-                new[j], s, out = amsgrad.update(g[j], amsgrad.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j], rates[j], amsgrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                new[j], s, out = amsgrad.update(g[j], amsgrad.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j] - theta[j] * shrinks[j], rates[j], amsgrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 state[2, j] = s[2]
@@ -1114,9 +1138,9 @@ def run_amsgrad(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_adamw(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -1130,6 +1154,7 @@ def run_adamw(
     shown = np.empty((3, size))
     coefficients = np.empty((4, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -1193,13 +1218,15 @@ def run_adamw(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = adamw.update(g[j], adamw.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j], rates[j], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
+                new[j], s, out = adamw.update(g[j], adamw.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 state[2, j] = s[2]
@@ -1209,7 +1236,7 @@ def run_adamw(
                 shown[2, j] = out[2]
         else:
             for j in range(size):
-                new[j], s, out = adamw.update(g[j], adamw.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j], rates[j], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
+                new[j], s, out = adamw.update(g[j], adamw.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 state[2, j] = s[2]
@@ -1259,9 +1286,9 @@ def run_adamw(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_adamax(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -1275,6 +1302,7 @@ def run_adamax(
     shown = np.empty((2, size))
     coefficients = np.empty((3, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -1337,13 +1365,15 @@ def run_adamax(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = adamax.update(g[j], adamax.State(state[0, j], state[1, j], state[2, j], ), theta[j], rates[j], adamax.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                new[j], s, out = adamax.update(g[j], adamax.State(state[0, j], state[1, j], state[2, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamax.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 state[2, j] = s[2]
@@ -1351,7 +1381,7 @@ def run_adamax(
                 shown[1, j] = out[1]
         else:
             for j in range(size):
-                new[j], s, out = adamax.update(g[j], adamax.State(state[0, j], state[1, j], state[2, j], ), theta[j], rates[j], adamax.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+                new[j], s, out = adamax.update(g[j], adamax.State(state[0, j], state[1, j], state[2, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamax.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 state[2, j] = s[2]
@@ -1399,9 +1429,9 @@ def run_adamax(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_nadam(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -1415,6 +1445,7 @@ def run_nadam(
     shown = np.empty((3, size))
     coefficients = np.empty((4, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -1479,13 +1510,15 @@ def run_nadam(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = nadam.update(g[j], nadam.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j], rates[j], nadam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
+                new[j], s, out = nadam.update(g[j], nadam.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j] - theta[j] * shrinks[j], rates[j], nadam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 state[2, j] = s[2]
@@ -1496,7 +1529,7 @@ def run_nadam(
                 shown[2, j] = out[2]
         else:
             for j in range(size):
-                new[j], s, out = nadam.update(g[j], nadam.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j], rates[j], nadam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
+                new[j], s, out = nadam.update(g[j], nadam.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j] - theta[j] * shrinks[j], rates[j], nadam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
                 state[0, j] = s[0]
                 state[1, j] = s[1]
                 state[2, j] = s[2]

@@ -53,13 +53,13 @@ for _module in ({modules},):
     teach(_module)
 '''
 
-LOOP = '''
+LOOP = """
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_{name}(
-    form, value_grad, value, params, start, hyper, weight_decay, lr_table, plateau, noise,
-    noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss, lr_used,
-    records, diverged_at, lo, hi,
+    form, value_grad, value, params, start, hyper, weight_decay, decoupled_decay, lr_table,
+    plateau, noise, noise_sigma, noise_relative, fd_step, escape_radius, record, path, loss,
+    lr_used, records, diverged_at, lo, hi,
 ):
     n_steps = lr_table.shape[1]
     n = hi - lo
@@ -73,6 +73,7 @@ def run_{name}(
     shown = np.empty(({n_shown}, size))
     coefficients = np.empty(({n_hyper}, size))
     rates = np.empty(size)
+    shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
     grad = np.empty((n, 2))
     probe = np.empty((n, 2))
@@ -132,18 +133,20 @@ def run_{name}(
             rate = lr_table[0 if lr_table.shape[0] == 1 else lo + r, t - 1] * multiplier[r]
             rates[2 * r] = rate
             rates[2 * r + 1] = rate
+            shrinks[2 * r] = rate * decoupled_decay[lo + r]
+            shrinks[2 * r + 1] = shrinks[2 * r]
             if adapt_lr:
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         if record:
             for j in range(size):
-                new[j], s, out = {module}.update(g[j], {state_j}, theta[j], rates[j], {hyper_j}, form)
+                new[j], s, out = {module}.update(g[j], {state_j}, theta[j] - theta[j] * shrinks[j], rates[j], {hyper_j}, form)
 {store_state_step}
 {store_shown}
         else:
             for j in range(size):
-                new[j], s, out = {module}.update(g[j], {state_j}, theta[j], rates[j], {hyper_j}, form)
+                new[j], s, out = {module}.update(g[j], {state_j}, theta[j] - theta[j] * shrinks[j], rates[j], {hyper_j}, form)
 {store_state_step}
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
@@ -180,7 +183,7 @@ def run_{name}(
                     best[r], bad[r], cooldown[r], multiplier[r] = plateau_step(
                         loss[t, b], rates[2 * r], base, best[r], bad[r], cooldown[r], multiplier[r], plateau
                     )
-'''
+"""
 
 
 def _indent(lines: list[str], spaces: int) -> str:

@@ -38,7 +38,9 @@ class Convention:
     `form` selects the branch of the definition's `update` that computes it; `libraries`
     names every library and book whose own code it reproduces (pinned by golden files);
     `defaults` overrides hyperparameter defaults under this form (Deep Learning from
-    Scratch hard-codes ε = 1e-7, for instance); `note` says where it parts from the first.
+    Scratch hard-codes ε = 1e-7, for instance); `note` says where it parts from the first;
+    `decoupled_weight_decay` says weight decay shrinks θ directly (Keras) instead of
+    entering the gradient (torch.optim's L2).
     """
 
     name: str
@@ -48,6 +50,9 @@ class Convention:
     reference: str
     defaults: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    # Keras decays θ itself, θ ← θ − θλη before the step, for every optimizer; torch.optim
+    # adds λθ to the gradient (L2).  True for the forms whose weight decay is Keras's.
+    decoupled_weight_decay: bool = False
     # The displayed rule: derived from the update (first-order methods) or written out
     # where the method is not an elementwise rule (Newton, L-BFGS).
     latex_text: str = ""

@@ -287,13 +287,13 @@ def _run_first_order(
     table = np.zeros((batch, len(rule.Hyper._fields)))
     for column, name in enumerate(rule.Hyper._fields):
         table[:, column] = hyper[name]
-    # L2 weight decay enters the gradient, except where the rule decays θ itself (AdamW).
-    l2 = (
-        hyper.get("weight_decay", 0.0)
-        if not getattr(rule, "DECOUPLED_WEIGHT_DECAY", False)
-        else 0.0
-    )
-    weight_decay = np.broadcast_to(np.asarray(l2, float), (batch,)).copy()
+    # Weight decay enters the gradient (L2), shrinks θ before the step (the Keras forms), or
+    # is part of the rule itself (AdamW).
+    decay = np.broadcast_to(np.asarray(hyper.get("weight_decay", 0.0), float), (batch,))
+    in_rule = getattr(rule, "DECOUPLED_WEIGHT_DECAY", False)
+    decoupled = conv.decoupled_weight_decay and not in_rule
+    weight_decay = np.zeros(batch) if in_rule or decoupled else decay.copy()
+    decoupled_decay = decay.copy() if decoupled else np.zeros(batch)
     plateau_options = np.zeros(6)
     if plateau:
         plateau_options[:] = (1.0, plateau["factor"], plateau["patience"], plateau["threshold"],
@@ -313,7 +313,7 @@ def _run_first_order(
     def run_rows(rows: slice) -> None:
         loop(
             conv.form, kernels.value_grad, kernels.value, kernels.params, starts, table,
-            weight_decay, lr_rows, plateau_options, noise_draws, noise_sigma,
+            weight_decay, decoupled_decay, lr_rows, plateau_options, noise_draws, noise_sigma,
             noise_mode == "relative", fd_step if gradient == "numerical" else 0.0,
             surf.escape_radius, bool(record_state), path, loss, lr_used, records, diverged,
             rows.start, rows.stop,

@@ -9,6 +9,7 @@ from app_ui import controls, fields, links, runs, sections
 from app_ui.page import Page, setup_page
 from experiments import Experiment, RunConfig, presets
 from experiments.experiment import MAX_RUNS
+from exports.options import LAYOUTS
 from foundation.params import Param
 from i18n import t
 from viz import contour, curves
@@ -26,7 +27,6 @@ TOLERANCE = Param(
     ui_low=1e-10,
     ui_high=10.0,
 )
-LAYOUTS = ("overlay", "grid")
 
 
 def _add_run() -> None:

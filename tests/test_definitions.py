@@ -100,7 +100,11 @@ def numpy_run(name, convention, surface, start, steps, **hyper):
     rule, form = spec.rule, spec.convention(convention).form
     values = spec.defaults(convention) | hyper
     h = rule.Hyper(**{f: values[f] for f in rule.Hyper._fields})
-    l2 = 0.0 if getattr(rule, "DECOUPLED_WEIGHT_DECAY", False) else values.get("weight_decay", 0.0)
+    decay = values.get("weight_decay", 0.0)
+    in_rule = getattr(rule, "DECOUPLED_WEIGHT_DECAY", False)
+    decoupled = spec.convention(convention).decoupled_weight_decay and not in_rule
+    l2 = 0.0 if in_rule or decoupled else decay
+    shrink = values["lr"] * decay if decoupled else 0.0  # Keras: θ ← θ − θλη first
     theta = np.array(start, float)
     state = rule.init(theta, h)
     path = [theta]
@@ -109,7 +113,7 @@ def numpy_run(name, convention, surface, start, steps, **hyper):
             rule.gradient_point(theta, state, h, form) if hasattr(rule, "gradient_point") else theta
         )
         g = surface.grad(point) + l2 * point
-        theta, state, _ = rule.update(g, state, theta, values["lr"], h, form)
+        theta, state, _ = rule.update(g, state, theta - theta * shrink, values["lr"], h, form)
         path.append(theta)
     return np.stack(path)
 

@@ -303,6 +303,7 @@ RULES = {
     ("rmsprop", "dlfs"): rmsprop_dlfs,
     ("rmsprop", "eps_inside"): rmsprop_eps_inside,
     ("adadelta", "torch"): adadelta_torch,
+    ("adadelta", "keras"): adadelta_torch,  # the same rule; Keras's decay is decoupled
     ("adam", "torch"): adam_torch,
     ("adam", "folded"): adam_folded,
     ("adam", "eps_inside"): adam_eps_inside,
@@ -366,7 +367,12 @@ def reference_run(
     """θ_0 … θ_T and every recorded slot (row 0 = the initial state) from the rule."""
     rule = RULES[name, convention]
     slots = [s.name for s in optim_core.spec(name).state]
+    # Weight decay: L2 through the gradient (torch), or θ ← θ − θλη before the step (the
+    # Keras forms); AdamW's rules decay θ themselves.
+    decoupled = optim_core.spec(name).convention(convention).decoupled_weight_decay
     wd = hyper.get("weight_decay", 0.0) if name != "adamw" else 0.0
+    shrink = wd if decoupled else 0.0
+    wd = 0.0 if decoupled else wd
     state = {k: np.zeros(2) for k in slots}
     if name == "adagrad":
         state["sum_sq"] = np.full(2, hyper["initial_accumulator_value"])
@@ -377,7 +383,11 @@ def reference_run(
         def fed(point):  # L2 weight decay: ∇(f + λ‖θ‖²/2) where the gradient is taken
             return grad(point) + wd * point
 
-        new = rule(theta, fed, state, t, lr, hyper)
+        if shrink:
+            new = rule(theta - theta * (lr * shrink), lambda _, at=theta: grad(at), state, t,
+                       lr, hyper)  # fmt: skip
+        else:
+            new = rule(theta, fed, state, t, lr, hyper)
         state["update"] = new - theta
         path.append(new)
         for k in slots:
@@ -622,7 +632,13 @@ def test_schedule_curve_is_make_times_lr():
 
 
 @pytest.mark.parametrize(
-    ("name", "convention"), [pair for pair in first_order_conventions() if pair[0] != "adamw"]
+    ("name", "convention"),
+    [
+        (name, convention)
+        for name, convention in first_order_conventions()
+        if name != "adamw"
+        and not optim_core.spec(name).convention(convention).decoupled_weight_decay
+    ],
 )
 def test_weight_decay_is_the_gradient_of_an_l2_penalty(name, convention):
     """weight_decay λ adds λθ to the gradient: on a x² + b y² that is the bowl

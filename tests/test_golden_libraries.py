@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import optim_core
-from optim_core import presets
+from experiments import presets
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "library_trajectories.json").read_text())
 CASES: list[dict[str, Any]] = GOLDEN["cases"]

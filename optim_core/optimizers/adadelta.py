@@ -76,9 +76,19 @@ SPEC = first_order(
             "torch",
             "torch.optim",
             STANDARD,
-            ("torch", "keras", "optax", "d2l"),
-            "torch.optim.Adadelta; keras.optimizers.Adadelta; optax.adadelta; Dive into "
-            "Deep Learning §12.9 (η = 1); Zeiler (2012)",
+            ("torch", "optax", "d2l"),
+            "torch.optim.Adadelta; optax.adadelta; Dive into Deep Learning §12.9 (η = 1); "
+            "Zeiler (2012)",
+        ),
+        Convention(
+            "keras",
+            "Keras",
+            STANDARD,
+            ("keras",),
+            "keras.optimizers.Adadelta",
+            defaults={"lr": 1e-3, "rho": 0.95, "eps": 1e-7},
+            note="The torch rule; weight decay shrinks θ directly, as in every Keras optimizer.",
+            decoupled_weight_decay=True,
         ),
     ),
     card=Card(

@@ -119,6 +119,7 @@ SPEC = first_order(
             "keras.optimizers.Adagrad; optax.adagrad; Dive into Deep Learning §12.7; "
             "Hands-On ML eq. 11-6",
             defaults={"eps": 1e-6},
+            decoupled_weight_decay=True,
         ),
     ),
     card=Card(

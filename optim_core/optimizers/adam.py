@@ -111,6 +111,7 @@ SPEC = first_order(
             defaults={"eps": 1e-7},
             note="ε is added to the uncorrected root, so it acts as ε√(1−β₂ᵗ) in the "
             "torch form: the paths part visibly only when ε matters.",
+            decoupled_weight_decay=True,
         ),
         Convention(
             "eps_inside",

@@ -85,6 +85,7 @@ SPEC = first_order(
             ("keras",),
             "keras.optimizers.Adamax (ε added to u in the step)",
             defaults={"eps": 1e-7},
+            decoupled_weight_decay=True,
         ),
     ),
     card=Card(

@@ -79,6 +79,7 @@ SPEC = first_order(
             ("keras",),
             "keras.optimizers.Adam(amsgrad=True)",
             defaults={"eps": 1e-7},
+            decoupled_weight_decay=True,
         ),
         Convention(
             "optax",

@@ -85,6 +85,7 @@ SPEC = first_order(
             note="Same path as the torch form at a constant learning rate (v = −ηb); "
             "under a schedule they part: torch rescales the whole buffer by today's η, "
             "the velocity form only the newest gradient.",
+            decoupled_weight_decay=True,
         ),
         Convention(
             "ema",

@@ -117,6 +117,7 @@ SPEC = first_order(
             "keras.optimizers.Nadam (momentum schedule with 0.96ᵗ)",
             defaults={"eps": 1e-7},
             note="momentum_decay is ignored: Keras's schedule uses 0.96ᵗ.",
+            decoupled_weight_decay=True,
         ),
         Convention(
             "dozat",

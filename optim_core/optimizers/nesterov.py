@@ -90,6 +90,7 @@ SPEC = first_order(
             "keras.optimizers.SGD(momentum=μ, nesterov=True); Deep Learning from Scratch "
             "ch. 6 `Nesterov`",
             note="Same path as the torch form at a constant learning rate (v = −ηb).",
+            decoupled_weight_decay=True,
         ),
         Convention(
             "lookahead",

@@ -94,6 +94,7 @@ SPEC = first_order(
             "keras.optimizers.RMSprop; optax.rmsprop; Dive into Deep Learning §12.8 "
             "(γ = 0.9, ε = 1e-6); Hands-On ML eq. 11-7",
             defaults={"alpha": 0.9, "eps": 1e-6},
+            decoupled_weight_decay=True,
         ),
     ),
     card=Card(

@@ -60,3 +60,15 @@ def test_importing_the_maths_loads_nothing_heavy(statement):
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                          text=True, check=True)  # fmt: skip
     assert out.stdout.strip() == "[]", f"{statement} loaded {out.stdout.strip()}"
+
+
+def test_writing_csv_and_json_loads_no_plotting_library():
+    probe = (
+        "import sys; from experiments import presets; import exports; "
+        "e = presets.get('dlfs_ch6').experiment; "
+        "[exports.export(e, f) for f in ('csv', 'json', 'settings')]; "
+        "print(sorted(m for m in ('matplotlib', 'plotly') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    assert out.stdout.strip() == "[]"

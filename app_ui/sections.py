@@ -108,10 +108,13 @@ def optimizer_card(run: RunConfig, container=None) -> None:
         f"**{t('app.card.fails')}** {t(f'optimizer.{name}.card.fails', default=spec.card.fails)}"
     )
     where.latex(convention.latex)
-    where.caption(
-        t("app.card.reference", reference=t(f"optimizer.{name}.convention.{convention.name}.reference",
-                                            default=convention.reference))
-    )  # fmt: skip
+    key = f"optimizer.{name}.convention.{convention.name}"
+    notes = [t("app.card.reference", reference=t(f"{key}.reference", default=convention.reference))]
+    if convention.note:
+        notes.append(t(f"{key}.note", default=convention.note))
+    if convention.decoupled_weight_decay:
+        notes.append(t("app.card.decoupled_decay"))
+    where.caption("\n\n".join(notes))
 
 
 def export_panel(

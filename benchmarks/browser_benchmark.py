@@ -128,7 +128,9 @@ def main() -> None:
                 warm[name or "Home"] = first_chart_seconds(page, f"{app_url}/{name}")
                 page.close()
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            app_times, app_bytes, app_draws = slider_redraws(page, f"{app_url}/{COMPARE}", "gradient noise")
+            app_times, app_bytes, app_draws = slider_redraws(
+                page, f"{app_url}/{COMPARE}", "gradient noise"
+            )
             page.close()
 
     floor_median, app_median = statistics.median(floor_times), statistics.median(app_times)

@@ -24,7 +24,7 @@ from optim_core.optimizers import adadelta, adagrad, adam, adamax, adamw, amsgra
 
 # The definitions this file was generated from: a change to any of them changes this line,
 # which makes Numba's disk cache (keyed on this file) compile the loops again.
-DEFINITIONS_SHA256 = "74e84c533f55079647113c9ebcb2e0df5dfb8881577cfcb89d1ab2fd79ff92ac"
+DEFINITIONS_SHA256 = "e72b8b65604669304d347496985ceb1251467ebe6a04ef96fed4acd6d84046e6"
 
 for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam, nesterov, rmsprop, sgd,):
     teach(_module)

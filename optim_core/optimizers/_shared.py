@@ -111,3 +111,8 @@ ADAM_CARD_TEXT = dict(
     fails="Can settle in a worse solution than plain or Nesterov momentum SGD on some "
     "problems and may not converge at all without a decaying rate (AMSGrad's motivation).",
 )
+
+
+def moment_params(lr_default: float) -> tuple[Param, ...]:
+    """η, β₁, β₂, ε (1e-8) and L2 weight decay: the parameters of the Adam family."""
+    return (learning_rate(lr_default), BETA1, BETA2, epsilon(1e-8), WEIGHT_DECAY)

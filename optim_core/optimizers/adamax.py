@@ -63,13 +63,7 @@ SPEC = first_order(
     sys.modules[__name__],
     name="adamax",
     title="AdaMax",
-    params=(
-        _shared.learning_rate(2e-3),
-        _shared.BETA1,
-        _shared.BETA2,
-        _shared.epsilon(1e-8),
-        _shared.WEIGHT_DECAY,
-    ),
+    params=_shared.moment_params(2e-3),
     conventions=(
         Convention(
             "torch",

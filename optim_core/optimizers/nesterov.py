@@ -10,43 +10,20 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, NamedTuple
 
 from optim_core.definition import Card, Convention, first_order
 from optim_core.ops import named
-from optim_core.optimizers import _shared
+from optim_core.optimizers import _shared, momentum
 
 BUFFER, VELOCITY, LOOKAHEAD = range(3)
 # Forms whose gradient is taken somewhere else than θ (see `gradient_point`).
 PROBED_FORMS = (LOOKAHEAD,)
 
 
-class State(NamedTuple):
-    velocity: Any  # v_t: the momentum buffer, in the convention's meaning; shape of θ
-
-
-class Hyper(NamedTuple):
-    momentum: Any  # μ
-
-
-class Shown(NamedTuple):
-    step_size: Any  # η
-
-
-BOOKKEEPING = ()
-SYMBOLS = {
-    "velocity": ("v_{t-1}", "v_t"),
-    "momentum": (r"\mu",),
-    "step_size": (_shared.STEP_SIZE_SYMBOL,),
-}
-HELP = {
-    "velocity": "The momentum buffer, in this convention's meaning.",
-    "step_size": _shared.STEP_SIZE_HELP,
-}
-
-
-def init(theta, h):
-    return State(theta * 0.0)
+# NAG keeps the same state as heavy-ball momentum: one velocity per coordinate.
+State, Hyper, Shown = momentum.State, momentum.Hyper, momentum.Shown
+BOOKKEEPING, SYMBOLS, HELP = momentum.BOOKKEEPING, momentum.SYMBOLS, momentum.HELP
+init = momentum.init
 
 
 def gradient_point(theta, s, h, form):

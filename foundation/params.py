@@ -65,12 +65,21 @@ class Param:
         return f"{prefix}{left}{lo}, {hi}{right}"
 
     def _in_range(self, x: np.ndarray) -> bool:
+        if x.ndim == 0:  # one number (the common case): no array operations
+            return self._scalar_in_range(float(x))
         ok = np.isfinite(x) if self.high is None or math.isfinite(self.high) else ~np.isnan(x)
         if self.low is not None:
             ok &= (x > self.low) if self.low_open else (x >= self.low)
         if self.high is not None:
             ok &= (x < self.high) if self.high_open else (x <= self.high)
         return bool(np.all(ok))
+
+    def _scalar_in_range(self, x: float) -> bool:
+        if math.isnan(x) or (math.isinf(x) and (self.high is None or math.isfinite(self.high))):
+            return False
+        if self.low is not None and not (x > self.low if self.low_open else x >= self.low):
+            return False
+        return self.high is None or (x < self.high if self.high_open else x <= self.high)
 
     def validate(self, value: Any, owner: str = "") -> Any:
         """Return `value` coerced to this parameter's type, or raise `ParameterError`.
@@ -83,39 +92,42 @@ class Param:
         >>> Param("eps", 1e-8, "", low=0.0).validate(-1.0)
         Traceback (most recent call last):
         ...
-        optim_core.params.ParameterError: eps must be in [0, inf) (got -1.0)
+        foundation.params.ParameterError: eps must be in [0, inf) (got -1.0)
         """
-        fail = ParameterError(self.name, value, self.allowed(), owner)
+
+        def fail() -> ParameterError:  # built only when needed: validation is on every run
+            return ParameterError(self.name, value, self.allowed(), owner)
+
         if self.kind == "bool":
             if isinstance(value, (bool, np.bool_)):
                 return bool(value)
-            raise fail
+            raise fail()
         if self.kind == "choice":
             if isinstance(value, str) and value in self.choices:
                 return value
-            raise fail
+            raise fail()
         if self.kind == "int":
             if isinstance(value, bool):
-                raise fail
+                raise fail()
             try:
                 as_float = float(value)
             except (TypeError, ValueError):
-                raise fail from None
+                raise fail() from None
             if not math.isfinite(as_float) or as_float != int(as_float):
-                raise fail
+                raise fail()
             if not self._in_range(np.asarray(as_float)):
-                raise fail
+                raise fail()
             return int(as_float)
         try:
             arr = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
-            raise fail from None
+            raise fail() from None
         if self.kind == "floats":
             if arr.ndim != 1 or not self._in_range(arr):
-                raise fail
+                raise fail()
             return tuple(float(v) for v in arr)
         if arr.ndim > 1 or arr.size == 0 or not self._in_range(arr):
-            raise fail
+            raise fail()
         return float(arr) if arr.ndim == 0 else arr
 
 

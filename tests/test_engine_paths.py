@@ -79,3 +79,25 @@ def test_gradients_too_large_to_square_are_divergence_on_both_paths(name, record
     assert np.all(batch.diverged_at == 1)
     for array in (batch.path, batch.loss, *batch.state.values()):
         assert np.all(np.isfinite(array))
+
+
+def test_zero_steps_on_a_batch_without_recording_writes_nothing_out_of_bounds():
+    """The old loop decided whether to record from the placeholder's shape, so steps=0
+    with record_state=False wrote rows b >= 1 past the end ("free(): invalid pointer").
+    Run in a subprocess: a memory error would kill a test worker, not fail a test."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import optim_core\n"
+        "for name in optim_core.names()[:11]:\n"
+        "    for _ in range(20):\n"
+        "        t = optim_core.run(name, 'bowl', start=[[-7, 2], [-6, 1]], steps=0,\n"
+        "                           record_state=False)\n"
+        "        assert t.path.shape == (1, 2, 2)\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).parents[1],
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

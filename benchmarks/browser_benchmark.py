@@ -34,11 +34,7 @@ ARM_JS = """() => {
   const chart = () => document.querySelector('[data-testid="stMain"] .js-plotly-plot');
   const old = chart().data;
   const oldText = JSON.stringify(old.map(t => [t.x, t.y, t.z]));
-  window.__pressed = null; window.__redrawn = null; window.__draws = 0;
-  if (!chart().__countsDraws) {  // plotly.js fires plotly_afterplot at the end of every draw
-    chart().__countsDraws = true;
-    chart().on('plotly_afterplot', () => { window.__draws += 1; });
-  }
+  window.__pressed = null; window.__redrawn = null;
   window.addEventListener('keydown', () => { window.__pressed = performance.now(); },
                           {capture: true, once: true});
   const check = () => {
@@ -83,15 +79,13 @@ def first_chart_seconds(page, url: str) -> float:
     return page.evaluate("window.__firstChart / 1000")
 
 
-def slider_redraws(page, url: str, slider_label: str) -> tuple[list[float], list[int], list[int]]:
-    """Seconds from each slider key press to the redrawn chart, bytes per rerun, and how
-    many times plotly.js drew the chart for it (a margin pushed by a legend or a label
-    makes it draw twice)."""
+def slider_redraws(page, url: str, slider_label: str) -> tuple[list[float], list[int]]:
+    """Seconds from each slider key press to the redrawn chart, and bytes per rerun."""
     traffic = Traffic(page)
     first_chart_seconds(page, url)
     page.wait_for_load_state("networkidle")
     slider = page.locator(f'input[type="range"][aria-label^="{slider_label}"]').first
-    times, sizes, draws = [], [], []
+    times, sizes = [], []
     for _ in range(CHANGES):
         page.wait_for_timeout(300)
         received = traffic.bytes
@@ -101,10 +95,8 @@ def slider_redraws(page, url: str, slider_label: str) -> tuple[list[float], list
         page.wait_for_function("() => window.__redrawn !== null", timeout=60_000)
         times.append(page.evaluate("(window.__redrawn - window.__pressed) / 1000"))
         page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(200)  # a second draw, if any, follows within a frame or two
         sizes.append(traffic.bytes - received)
-        draws.append(page.evaluate("window.__draws"))
-    return times, sizes, draws
+    return times, sizes
 
 
 def main() -> None:
@@ -114,7 +106,7 @@ def main() -> None:
     with harness.chromium() as browser:
         with harness.streamlit_server(str(ROOT / "benchmarks" / "floor_app.py")) as floor_url:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            floor_times, floor_bytes, _ = slider_redraws(page, floor_url, "scale")
+            floor_times, floor_bytes = slider_redraws(page, floor_url, "scale")
             page.close()
         with harness.streamlit_server() as app_url:
             cold = {}
@@ -128,9 +120,7 @@ def main() -> None:
                 warm[name or "Home"] = first_chart_seconds(page, f"{app_url}/{name}")
                 page.close()
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            app_times, app_bytes, app_draws = slider_redraws(
-                page, f"{app_url}/{COMPARE}", "gradient noise"
-            )
+            app_times, app_bytes = slider_redraws(page, f"{app_url}/{COMPARE}", "gradient noise")
             page.close()
 
     floor_median, app_median = statistics.median(floor_times), statistics.median(app_times)
@@ -142,8 +132,6 @@ def main() -> None:
     print(f"bytes per rerun on Compare: median {statistics.median(app_bytes) / 1e3:.0f} kB, "
           f"max {max(app_bytes) / 1e3:.0f} kB (goal < 1000 kB); floor "
           f"{statistics.median(floor_bytes) / 1e3:.0f} kB")  # fmt: skip
-    print(f"plotly.js draws of the Compare chart per slider change: {sorted(set(app_draws))} "
-          f"(goal: 1)")  # fmt: skip
     for name in cold:
         print(f"first chart on {name}: {cold[name]:.2f} s as the first request after the server "
               f"started, {warm[name]:.2f} s afterwards (goal <= 3 s)")  # fmt: skip

@@ -80,7 +80,7 @@ def surface_controls(page: Page, default: str, container) -> SurfaceChoice:
         on_change=_surface_changed,
     )  # fmt: skip
     definition = surfaces.definition(name)
-    container.latex(definition.latex)
+    surface_formula(definition.latex, container)
     params: dict[str, float] = {}
     for param in definition.params:
         params[param.name] = fields.param_control(
@@ -89,6 +89,16 @@ def surface_controls(page: Page, default: str, container) -> SurfaceChoice:
             owner=name, container=container,
         )  # fmt: skip
     return SurfaceChoice(name, params)
+
+
+FORMULA_KEY = "surface_formula"  # the formula's box: `.st-key-surface_formula` in the page
+
+
+def surface_formula(latex: str, container) -> None:
+    """A surface's formula that fits the narrow sidebar: inline KaTeX may break a line
+    after a top-level `=`, `+` or `-`, where display math (`st.latex`) runs off the edge
+    for most built-in surfaces."""
+    container.container(key=FORMULA_KEY).markdown(f"${latex}$")
 
 
 def start_controls(page: Page, surface: surfaces.Surface, default: tuple[float, float] | None,

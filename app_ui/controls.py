@@ -329,10 +329,9 @@ def schedule_controls(page: Page, key: str, container, *, default: Mapping[str, 
         page, key, t("app.ctl.schedule"), names, default_name, titles=schedule_title,
         help=t("app.ctl.schedule_help"), container=container,
     )  # fmt: skip
-    spec = schedules.spec(name)
     base = normalized if name == default_name else schedules.normalize({"name": name})
     config: dict[str, Any] = {"name": name}
-    for param in spec.all_params:
+    for param in schedule_params(name):
         config[param.name] = fields.param_control(
             page, f"{key}_{param.name}", param, base[param.name], label=param_label(param),
             help=t(f"schedule.{name}.param.{param.name}.help", default=param.help),
@@ -343,6 +342,13 @@ def schedule_controls(page: Page, key: str, container, *, default: Mapping[str, 
     except ParameterError as error:
         container.error(t("app.ctl.schedule_invalid", message=error_text(error)))
         config = schedules.normalize({"name": name})
-    if name == "constant" and config["warmup_steps"] == 0:
+    if name == "constant":
         return None
     return config
+
+
+def schedule_params(name: str) -> tuple[Param, ...]:
+    """The parameters a schedule's controls show: its own and the warm-up, which the
+    constant rate does not get (a rate that "never changes" has nothing to warm up)."""
+    spec = schedules.spec(name)
+    return spec.params if name == "constant" else spec.all_params

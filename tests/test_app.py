@@ -214,6 +214,29 @@ def test_schedule_settings_reach_the_run():
     assert constant.schedule is None
 
 
+def schedule_fields(at: AppTest, slot: int = 1) -> set[str]:
+    """The URL names of the schedule parameter controls slot `slot` shows."""
+    prefix = f"o{slot}_sched_"
+    widgets = [*at.number_input, *at.select_slider, *at.text_input, *at.toggle]
+    return {w.key[len(prefix) :] for w in widgets if w.key and w.key.startswith(prefix)}
+
+
+def test_a_schedule_shows_only_the_parameters_it_uses():
+    at = open_page(PAGES["explore"])
+    assert at.selectbox(key="o1_sched").value == "constant"
+    assert schedule_fields(at) == set()  # a constant rate has no knobs, no warm-up either
+    from optim_core import schedules
+
+    for name in schedules.names():
+        at.selectbox(key="o1_sched").set_value(name).run()
+        assert_clean(at)
+        spec = schedules.spec(name)
+        expected = {p.name for p in spec.params} | (
+            {"warmup_steps"} if name != "constant" else set()
+        )
+        assert schedule_fields(at) == expected, name
+
+
 def test_step_inspector_buttons():
     at = open_page(PAGES["explore"])
     assert at.slider(key="k").value == 5

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -213,6 +214,24 @@ def test_schedule_settings_reach_the_run():
     scheduled, constant = ran(at).runs
     assert scheduled.schedule["name"] == "exponential" and scheduled.schedule["decay_steps"] == 20
     assert constant.schedule is None
+
+
+def test_schedules_opens_on_paths_that_differ():
+    at = open_page(PAGES["schedules"])
+    experiment = ran(at)
+    scheduled, constant = experiment.run()
+    (x0, x1), (y0, y1) = experiment.surface_object().domain
+    view = np.array([x1 - x0, y1 - y0])
+
+    def drawn(path):  # the polyline, densely sampled, in fractions of the view
+        path = np.asarray(path) / view
+        steps = np.linspace(0, 1, 20)[:, None, None]
+        return (path[:-1] + steps * (path[1:] - path[:-1])).reshape(-1, 2)
+
+    a, b = drawn(scheduled.path), drawn(constant.path)
+    gaps = np.linalg.norm(a[:, None] - b[None], axis=-1)
+    hausdorff = max(gaps.min(axis=1).max(), gaps.min(axis=0).max())
+    assert hausdorff > 0.02  # one line does not hide the other
 
 
 def schedule_fields(at: AppTest, slot: int = 1) -> set[str]:

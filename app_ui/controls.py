@@ -281,7 +281,13 @@ def optimizer_controls(page: Page, slot: int, defaults: tuple[RunConfig, ...], c
     default_convention = spec.convention(base.convention if name == base.optimizer else None).name
     conventions = [c.name for c in spec.conventions]
     convention = default_convention
-    if len(conventions) > 1:
+    if len(conventions) == 1:  # no picker, but links name the convention all the same
+        page.url_keys.add(prefix + "conv")
+        raw = st.query_params.get(prefix + "conv")
+        if raw is not None and raw != convention:
+            page.note(prefix + "conv", raw, t("app.field.one_of", options=convention))
+            del st.query_params[prefix + "conv"]
+    elif len(conventions) > 1:
         current = st.session_state.get(prefix + "conv", default_convention)
         convention = fields.choice(
             page, prefix + "conv", t("app.ctl.convention"), conventions, default_convention,

@@ -67,7 +67,7 @@ def run_or_stop(page: Page, build) -> tuple[Experiment, list[Trajectory]]:
             trajectories = runs.run_experiment(experiment)
     except ParameterError as error:
         st.error(t("app.run.error", message=error_text(error)))
-        page.finish()
+        page.finish(complete=False)  # the controls below the run never rendered
         st.stop()
     return experiment, trajectories
 

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import i18n
 import optim_core
 from app_ui import links, sections
 from experiments import Experiment, presets
@@ -327,6 +328,24 @@ def test_hostile_url_values_fall_back_with_a_note(page):
     at.run()
     assert_clean(at)
     assert not link_notes(at)
+
+
+@pytest.mark.parametrize("page", [None, *PAGES.values()])
+def test_an_unknown_parameter_is_named_and_removed(page):
+    # `lr` alone is no control's name (the rate is `o1_lr`); `k` is Explore's step only.
+    query = (
+        {"foo": "1", "lr": "3", "k": "4"} if page != PAGES["explore"] else {"foo": "1", "lr": "3"}
+    )
+    at = open_page(page, {"lang": "ko", **query})
+    assert_clean(at)
+    with i18n.use_language("ko"):
+        (note,) = link_notes(at)
+        for key, value in query.items():
+            assert t("app.url.unknown", name=key, value=value) in note
+            assert key not in at.query_params
+        assert at.query_params["lang"] == "ko"
+        at.run()
+        assert not link_notes(at)
 
 
 def test_every_hostile_value_is_named_on_compare():

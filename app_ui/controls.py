@@ -80,7 +80,7 @@ def surface_controls(page: Page, default: str, container) -> SurfaceChoice:
         on_change=_surface_changed,
     )  # fmt: skip
     definition = surfaces.definition(name)
-    container.latex(definition.latex)
+    surface_formula(definition.latex, container)
     params: dict[str, float] = {}
     for param in definition.params:
         params[param.name] = fields.param_control(
@@ -89,6 +89,16 @@ def surface_controls(page: Page, default: str, container) -> SurfaceChoice:
             owner=name, container=container,
         )  # fmt: skip
     return SurfaceChoice(name, params)
+
+
+FORMULA_KEY = "surface_formula"  # the formula's box: `.st-key-surface_formula` in the page
+
+
+def surface_formula(latex: str, container) -> None:
+    """A surface's formula that fits the narrow sidebar: inline KaTeX may break a line
+    after a top-level `=`, `+` or `-`, where display math (`st.latex`) runs off the edge
+    for most built-in surfaces."""
+    container.container(key=FORMULA_KEY).markdown(f"${latex}$")
 
 
 def start_controls(page: Page, surface: surfaces.Surface, default: tuple[float, float] | None,
@@ -271,7 +281,13 @@ def optimizer_controls(page: Page, slot: int, defaults: tuple[RunConfig, ...], c
     default_convention = spec.convention(base.convention if name == base.optimizer else None).name
     conventions = [c.name for c in spec.conventions]
     convention = default_convention
-    if len(conventions) > 1:
+    if len(conventions) == 1:  # no picker, but links name the convention all the same
+        page.url_keys.add(prefix + "conv")
+        raw = st.query_params.get(prefix + "conv")
+        if raw is not None and raw != convention:
+            page.note(prefix + "conv", raw, t("app.field.one_of", options=convention))
+            del st.query_params[prefix + "conv"]
+    elif len(conventions) > 1:
         current = st.session_state.get(prefix + "conv", default_convention)
         convention = fields.choice(
             page, prefix + "conv", t("app.ctl.convention"), conventions, default_convention,
@@ -319,10 +335,9 @@ def schedule_controls(page: Page, key: str, container, *, default: Mapping[str, 
         page, key, t("app.ctl.schedule"), names, default_name, titles=schedule_title,
         help=t("app.ctl.schedule_help"), container=container,
     )  # fmt: skip
-    spec = schedules.spec(name)
     base = normalized if name == default_name else schedules.normalize({"name": name})
     config: dict[str, Any] = {"name": name}
-    for param in spec.all_params:
+    for param in schedule_params(name):
         config[param.name] = fields.param_control(
             page, f"{key}_{param.name}", param, base[param.name], label=param_label(param),
             help=t(f"schedule.{name}.param.{param.name}.help", default=param.help),
@@ -333,6 +348,13 @@ def schedule_controls(page: Page, key: str, container, *, default: Mapping[str, 
     except ParameterError as error:
         container.error(t("app.ctl.schedule_invalid", message=error_text(error)))
         config = schedules.normalize({"name": name})
-    if name == "constant" and config["warmup_steps"] == 0:
+    if name == "constant":
         return None
     return config
+
+
+def schedule_params(name: str) -> tuple[Param, ...]:
+    """The parameters a schedule's controls show: its own and the warm-up, which the
+    constant rate does not get (a rate that "never changes" has nothing to warm up)."""
+    spec = schedules.spec(name)
+    return spec.params if name == "constant" else spec.all_params

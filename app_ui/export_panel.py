@@ -38,6 +38,7 @@ CACHE_BYTES = 256 * 2**20
 SCALES = (1.0, 1.5, 2.0, 3.0, 4.0)
 ANIMATION_SECONDS = (1, 60)
 DEFAULT_SECONDS = 10
+MAX_HOLD_SECONDS = 5.0
 
 _EXECUTOR = ThreadPoolExecutor(max_workers=RENDER_WORKERS, thread_name_prefix="export")
 _LOCK = threading.Lock()
@@ -183,13 +184,22 @@ def _options(experiment: Experiment, fmt: str, key: str, default_layout: str) ->
         )
         # Fixed bounds: a slider whose range moved with the frame rate could collapse.
         seconds = right.slider(
-            t("export.panel.seconds"), *ANIMATION_SECONDS, DEFAULT_SECONDS, key=f"{key}-seconds"
-        )
-        values["max_frames"] = max(2, min(opts.MAX_FRAMES, values["fps"] * seconds))
-        frames = len(render.frame_steps(experiment.steps, values["max_frames"]))
+            t("export.panel.seconds"), *ANIMATION_SECONDS, DEFAULT_SECONDS, key=f"{key}-seconds",
+            help=t("export.panel.seconds_help"),
+        )  # fmt: skip
+        # The hold is part of the length; at most half of it, so the run itself still plays.
+        longest_hold = min(MAX_HOLD_SECONDS, seconds / 2)
+        values["end_pause"] = st.slider(
+            t("export.panel.end_pause"), 0.0, longest_hold, min(opts.END_PAUSE.default, longest_hold),
+            0.5, key=f"{key}-end-pause-{longest_hold:g}",  # a new range, a new widget
+        )  # fmt: skip
+        values["duration"] = float(seconds)
+        values["max_frames"] = opts.MAX_FRAMES
+        chosen = opts.ExportOptions(**values)
+        frames = len(render.frame_steps(experiment.steps, chosen.frame_limit()))
         st.caption(
             t("export.panel.frames", frames=frames, iterations=iterations,
-              seconds=f"{frames / values['fps']:.1f}")
+              frame_seconds=f"{(seconds - values['end_pause']) / frames:.2g}", seconds=seconds)
         )  # fmt: skip
     if kind == "page":
         values["max_frames"] = st.slider(
@@ -198,11 +208,6 @@ def _options(experiment: Experiment, fmt: str, key: str, default_layout: str) ->
         )  # fmt: skip
         frames = len(render.frame_steps(experiment.steps, values["max_frames"]))
         st.caption(t("export.panel.page_frames", frames=frames, iterations=iterations))
-    if kind == "animation":
-        values["end_pause"] = st.slider(
-            t("export.panel.end_pause"), 0.0, 5.0, opts.END_PAUSE.default, 0.5,
-            key=f"{key}-end-pause",
-        )  # fmt: skip
     if kind == "filmstrip":
         automatic = render.filmstrip_steps(experiment.steps)
         stride = automatic[1] - automatic[0] if len(automatic) > 1 else 1

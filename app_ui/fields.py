@@ -174,6 +174,7 @@ def float_control(
     disabled: bool = False,
 ) -> float:
     """A select_slider over `grid(param)`; exact values from the URL or code are kept."""
+    page.url_keys.add(key)
     where = container or st
     labels: dict[float, str] = {}
     for value in grid(param):
@@ -218,6 +219,7 @@ def int_control(
     allowed: str | None = None,
 ) -> int:
     """A URL-bound integer input in [low, high]."""
+    page.url_keys.add(key)
     where = container or st
     raw = raw_url_values(key)
     if raw:
@@ -250,6 +252,7 @@ def _check_int_text(
 def step_slider(page: Page, key: str, label: str, default: int, high: int, *, help: str | None = None,
                 container=None) -> int:  # fmt: skip
     """A URL-bound integer slider over 0 … high (the inspected step)."""
+    page.url_keys.add(key)
     where = container or st
     raw = raw_url_values(key)
     if raw:
@@ -274,6 +277,7 @@ def float_input(
     step: float | None = None,
 ) -> float:
     """A URL-bound float input in [low, high] (start coordinates)."""
+    page.url_keys.add(key)
     where = container or st
     raw = raw_url_values(key)
     if raw:
@@ -298,6 +302,7 @@ def float_input(
 def toggle_control(page: Page, key: str, label: str, default: bool, *, help: str | None = None,
                    container=None) -> bool:  # fmt: skip
     """A URL-bound switch (URL values true / false)."""
+    page.url_keys.add(key)
     where = container or st
     raw = raw_url_values(key)
     if raw and raw[-1].strip().lower() not in ("true", "false"):
@@ -308,6 +313,7 @@ def toggle_control(page: Page, key: str, label: str, default: bool, *, help: str
 def text_control(page: Page, key: str, label: str, default: str = "", *, help: str | None = None,
                  container=None, max_chars: int = MAX_LABEL_CHARS) -> str:  # fmt: skip
     """A URL-bound short text (a run's label)."""
+    page.url_keys.add(key)
     where = container or st
     raw = raw_url_values(key)
     if raw and len(raw[-1]) > max_chars:
@@ -332,6 +338,7 @@ def floats_control(
 ) -> tuple[float, ...]:
     """A URL-bound comma-separated list of numbers; an invalid list falls back to
     `default` with a note (`check` may add cross-value rules and raise ParameterError)."""
+    page.url_keys.add(key)
     where = container or st
     default_text = ", ".join(number_text(v) for v in default)
     text = where.text_input(label, value=default_text, key=key, help=_help(help, param), bind=BIND)
@@ -369,6 +376,7 @@ def choice(
     note); afterwards the widget's own state wins, and the URL is written back: the id
     when it differs from `default`, nothing otherwise.
     """
+    page.url_keys.add(key)
     where = container or st
     options = list(options)
     if default not in options:

@@ -42,6 +42,7 @@ PAGE_ICONS = {
 }
 PRESENT_KEY = "present"  # ?present=1 opens the presenter view
 LANG_KEY = "lang"  # ?lang=ko: always in the link, so a shared link keeps its language
+PAGE_KEYS = frozenset({LANG_KEY, PRESENT_KEY})  # read by every page, not by a control
 _LANG_STATE = "_lang"  # the session's language, for pages opened without ?lang
 _LANG_SWITCH = "_lang_switch"
 _PRESENT_ON = ("1", "true", "yes", "on")
@@ -66,6 +67,7 @@ class Note:
     value: str
     allowed: str
     used: str | None = None  # what the control made of it, when not its default
+    unknown: bool = False  # no control on this page reads this parameter
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Page:
     presenter: bool
     notes: list[Note] = field(default_factory=list)
     manual_keys: set[str] = field(default_factory=set)
+    url_keys: set[str] = field(default_factory=set)  # every URL name a control read
     top: object = None  # placeholder at the top of the page for link notes
 
     @property
@@ -89,12 +92,18 @@ class Page:
             text = text[:57] + "…"
         self.notes.append(Note(key, text, allowed, used))
 
-    def finish(self) -> None:
-        """Show the link notes and drop unbound URL parameters no control used."""
+    def finish(self, *, complete: bool = True) -> None:
+        """Show the link notes and drop unbound URL parameters no control used.  When
+        every control has rendered (`complete`), a parameter none of them reads is named
+        in a note and removed from the link."""
         self._drop_stale_manual_keys()
+        if complete:
+            self._drop_unknown_keys()
         if self.notes and self.top is not None:
             lines = [
-                t("app.url.bad_value", name=n.key, value=n.value, allowed=n.allowed)
+                t("app.url.unknown", name=n.key, value=n.value)
+                if n.unknown
+                else t("app.url.bad_value", name=n.key, value=n.value, allowed=n.allowed)
                 if n.used is None
                 else t(
                     "app.url.coerced_value",
@@ -106,6 +115,13 @@ class Page:
                 for n in self.notes
             ]
             self.top.warning(t("app.url.notes_title") + "\n\n" + "\n".join(f"- {x}" for x in lines))
+
+    def _drop_unknown_keys(self) -> None:
+        known = self.url_keys | self.manual_keys | PAGE_KEYS
+        for key in [k for k in st.query_params if k not in known]:
+            self.note(key, st.query_params.get(key, ""), "")
+            self.notes[-1].unknown = True
+            del st.query_params[key]
 
     def _drop_stale_manual_keys(self) -> None:
         known = st.session_state.setdefault("_manual_url_keys", set())

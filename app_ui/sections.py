@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,11 @@ from experiments import Experiment, RunConfig
 from i18n import error_text, t
 from optim_core import ParameterError, Trajectory
 from viz import style
+
+# A symbol written as plain text in a help text: one letter with a subscript (θ_t,
+# θ_{t−1}), and sums or differences of such symbols (θ_t − θ_{t−1}).
+_SUBSCRIPTED = r"[^\W\d_]_(?:\{[^{}$]*\}|[^\W_])"
+_PLAIN_MATH = re.compile(rf"{_SUBSCRIPTED}(?:\s*[−+]\s*{_SUBSCRIPTED})*")
 
 # Plotly's mode bar: keep zoom, pan, reset and the PNG snapshot; no logo.
 # The chart's camera button saves a vector SVG for slides (exports.plotly_config).
@@ -61,9 +67,21 @@ def run_or_stop(page: Page, build) -> tuple[Experiment, list[Trajectory]]:
             trajectories = runs.run_experiment(experiment)
     except ParameterError as error:
         st.error(t("app.run.error", message=error_text(error)))
-        page.finish()
+        page.finish(complete=False)  # the controls below the run never rendered
         st.stop()
     return experiment, trajectories
+
+
+def with_math(text: str) -> str:
+    """`text` for Markdown, its plain-text symbols set as math (KaTeX) instead of showing
+    their TeX source.
+
+    >>> with_math("The step actually taken: θ_t − θ_{t−1}.")
+    'The step actually taken: $θ_t - θ_{t-1}$.'
+    >>> with_math("m/(1−β₁ᵗ) stays as it is")
+    'm/(1−β₁ᵗ) stays as it is'
+    """
+    return _PLAIN_MATH.sub(lambda match: "$" + match.group(0).replace("−", "-") + "$", text)
 
 
 def run_labels(run_configs: Sequence[RunConfig]) -> list[str]:

@@ -35,6 +35,22 @@ def gif_delays_ms(frames: int, fps: int) -> list[int]:
     return (np.diff(ticks) * 10).tolist()
 
 
+def frame_ticks(frames: int, ticks: int) -> list[int]:
+    """`ticks` clock ticks shared out over `frames` frames as evenly as whole ticks allow
+    (each frame gets at least one when ``ticks >= frames``).
+
+    >>> frame_ticks(4, 10), frame_ticks(3, 3)
+    ([2, 3, 3, 2], [1, 1, 1])
+    """
+    bounds = np.round(np.arange(frames + 1) * ticks / max(frames, 1)).astype(int)
+    return np.diff(bounds).tolist()
+
+
+def _moving_seconds(frames: int, fps: int, end_pause: float, duration: float | None) -> float:
+    """How long the frames before the hold play: `duration` minus the hold, else 1/fps each."""
+    return frames / fps if duration is None else duration - end_pause
+
+
 def _hex_rgb(color: str) -> tuple[int, int, int]:
     color = color.lstrip("#")
     return tuple(int(color[i : i + 2], 16) for i in (0, 2, 4))
@@ -70,9 +86,11 @@ def encode_gif(
     fps: int,
     scale: float = 1.0,
     end_pause: float = 1.0,
+    duration: float | None = None,
     progress: Progress | None = None,
 ) -> bytes:
-    """An endlessly looping GIF showing the runs at each iterate in `steps`."""
+    """An endlessly looping GIF showing the runs at each iterate in `steps`: each frame
+    1/fps long, or all of them sharing `duration` minus the hold when it is given."""
     # The last frame comes first: it shows every path, so its colours make the palette.
     frames = _frames(scene, [steps[-1], *steps], scale, None)
     palette = _palette(next(frames), [run.color for run in scene.runs])
@@ -81,7 +99,11 @@ def encode_gif(
         images.append(Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE))
         if progress is not None:
             progress(done, len(steps))
-    delays = gif_delays_ms(len(images), fps)
+    if duration is None:
+        delays = gif_delays_ms(len(images), fps)
+    else:  # GIF delays are whole hundredths: the total is exact to 10 ms
+        moving = _moving_seconds(len(images), fps, end_pause, duration)
+        delays = [10 * tick for tick in frame_ticks(len(images), round(moving * 100))]
     delays[-1] += round(end_pause * 100) * 10
     buffer = io.BytesIO()
     images[0].save(
@@ -98,17 +120,22 @@ def encode_mp4(
     fps: int,
     scale: float = 2.0,
     end_pause: float = 1.0,
+    duration: float | None = None,
     progress: Progress | None = None,
 ) -> bytes:
-    """An H.264 MP4 (yuv420p, fast start) that plays in PowerPoint, Keynote and browsers."""
+    """An H.264 MP4 (yuv420p, fast start) that plays in PowerPoint, Keynote and browsers,
+    at `fps`: with `duration`, a frame is repeated as often as that length needs (the
+    file is then `duration` long to within one frame)."""
     import imageio_ffmpeg
 
     hold = round(end_pause * fps)
+    moving = _moving_seconds(len(steps), fps, end_pause, duration)
+    repeats = frame_ticks(len(steps), max(round(moving * fps), len(steps)))
     with tempfile.TemporaryDirectory(prefix="optimizer-playground-") as folder:
         path = Path(folder) / "animation.mp4"
         writer = None
         try:
-            for frame in _frames(scene, steps, scale, progress):
+            for frame, repeat in zip(_frames(scene, steps, scale, progress), repeats, strict=True):
                 # yuv420p needs even sides; drop a last odd row or column.
                 frame = frame[: frame.shape[0] // 2 * 2, : frame.shape[1] // 2 * 2]
                 if writer is None:
@@ -121,7 +148,8 @@ def encode_mp4(
                     )  # fmt: skip
                     writer.send(None)  # start ffmpeg
                 data = np.ascontiguousarray(frame).tobytes()
-                writer.send(data)
+                for _ in range(repeat):
+                    writer.send(data)
             for _ in range(hold):
                 writer.send(data)
         finally:

@@ -81,11 +81,11 @@ def export(
         still = "png" if fmt == "filmstrip" else fmt.split("-", 1)[1]
         payload = render.render_filmstrip(scene(), still, scale, options.filmstrip_stride)
     elif spec.kind == "animation":
-        steps = render.frame_steps(experiment.steps, options.max_frames)
+        steps = render.frame_steps(experiment.steps, options.frame_limit())
         encode = animation.encode_gif if fmt == "gif" else animation.encode_mp4
         payload = encode(
             scene(), steps, fps=options.fps, scale=scale, end_pause=options.end_pause,
-            progress=progress,
+            duration=options.duration, progress=progress,
         )  # fmt: skip
     elif fmt == "html":
         page = html_page.page(

@@ -12,6 +12,7 @@ foundation.params.ParameterError: export: fps must be an integer in [1, 50] (got
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Literal
 
@@ -68,6 +69,11 @@ FRAMES = Param(
 )  # fmt: skip
 END_PAUSE = Param("end_pause", 1.0, "Seconds the last frame stays before a GIF loops.",
                   low=0.0, high=10.0)  # fmt: skip
+DURATION = Param(
+    "duration", None, "Length of a GIF or MP4 in seconds, the held last frame included; "
+    "a run with fewer iterations than fps × length plays its frames more slowly. "
+    "None: each frame lasts 1/fps.", low=0.0, low_open=True, high=600.0,
+)  # fmt: skip
 STRIDE = Param("filmstrip_stride", 5, "Iterations between filmstrip panels.", kind="int", low=1)
 STAMP = Param("stamp", False, "Print surface, optimizers, hyperparameters and steps.",
               kind="bool")  # fmt: skip
@@ -89,6 +95,7 @@ class ExportOptions:
     fps: int = FPS.default
     max_frames: int = FRAMES.default
     end_pause: float = END_PAUSE.default
+    duration: float | None = None
     filmstrip_stride: int | None = None
     stamp: bool = False
     layout: str = LAYOUT.default
@@ -96,17 +103,36 @@ class ExportOptions:
     def validated(self) -> ExportOptions:
         """These options with every value checked and coerced; raises `ParameterError`."""
         owner = "export"
+        end_pause = END_PAUSE.validate(self.end_pause, owner)
+        duration = None if self.duration is None else DURATION.validate(self.duration, owner)
+        if duration is not None and duration <= end_pause:
+            raise ParameterError(
+                "duration", duration, f"more than end_pause ({end_pause:g} s)", owner
+            )
         return ExportOptions(
             scale=None if self.scale is None else SCALE.validate(self.scale, owner),
             fps=FPS.validate(self.fps, owner),
             max_frames=FRAMES.validate(self.max_frames, owner),
-            end_pause=END_PAUSE.validate(self.end_pause, owner),
+            end_pause=end_pause,
+            duration=duration,
             filmstrip_stride=None
             if self.filmstrip_stride is None
             else STRIDE.validate(self.filmstrip_stride, owner),
             stamp=STAMP.validate(self.stamp, owner),
             layout=LAYOUT.validate(self.layout, owner),
         )
+
+    def frame_limit(self) -> int:
+        """Most frames an animation shows: `max_frames`, and with a `duration` no more
+        than fit into it at `fps` (so no frame is shorter than 1/fps).
+
+        >>> ExportOptions(fps=10, duration=10.0, end_pause=1.0).frame_limit()
+        90
+        """
+        if self.duration is None:
+            return self.max_frames
+        fitting = math.floor(self.fps * (self.duration - self.end_pause) + 1e-9)
+        return max(2, min(self.max_frames, fitting))
 
     def scale_for(self, fmt: str) -> float:
         return self.scale if self.scale is not None else DEFAULT_SCALE.get(fmt, SCALE.default)
@@ -118,7 +144,7 @@ class ExportOptions:
         used = {
             "image": {"scale", "stamp", "layout"},
             "filmstrip": {"scale", "stamp", "filmstrip_stride"},
-            "animation": {"scale", "stamp", "layout", "fps", "max_frames", "end_pause"},
+            "animation": {"scale", "stamp", "layout", "fps", "max_frames", "end_pause", "duration"},
             "page": {"max_frames", "layout", "stamp"},
             "data": set(),
         }[kind]

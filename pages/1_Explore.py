@@ -51,11 +51,13 @@ def state_table(trajectory, step: int) -> str:
     rows = [f"| {' | '.join(head)} |", "|" + "---|" * len(head)]
     for slot in spec.state:
         x, y = (float(v) for v in trajectory.state[slot.name][step])
-        meaning = t(f"optimizer.{spec.name}.state.{slot.name}.help", default=slot.help)
+        meaning = sections.with_math(
+            t(f"optimizer.{spec.name}.state.{slot.name}.help", default=slot.help)
+        )
         rows.append(f"| ${slot.symbol}$ | {x:.4g} | {y:.4g} | {meaning} |")
     grad = np.asarray(trajectory.grad[step], dtype=float)
     rows.append(
-        rf"| $\nabla f(\theta_t)$ | {grad[0]:.4g} | {grad[1]:.4g} | {t('app.explore.table.exact_grad')} |"
+        rf"| $\nabla f(\theta_t)$ | {grad[0]:.4g} | {grad[1]:.4g} | {sections.with_math(t('app.explore.table.exact_grad'))} |"
     )
     return "\n".join(rows)
 

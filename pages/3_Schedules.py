@@ -13,31 +13,17 @@ from experiments import Experiment, RunConfig
 from i18n import t
 from optim_core import ParameterError, schedules
 from viz import contour, curves, layout
-from viz.schedules import schedule_figure, schedule_gallery_figure
+from viz.schedules import gallery_rates, schedule_figure, schedule_gallery_figure
 
+# A rate just under what the bowl's steep direction allows (2 / curvature = 1): at a
+# constant rate SGD zig-zags across the valley to the last step, while cosine decay
+# lowers the rate and the zig-zag dies out.
 DEFAULT = Experiment(
     surface="bowl",
     start=(-7.0, 2.0),
-    steps=100,
-    runs=(RunConfig("sgd", {"lr": 0.9}, schedule={"name": "cosine", "decay_steps": 100}),),
+    steps=50,
+    runs=(RunConfig("sgd", {"lr": 0.98}, schedule={"name": "cosine", "decay_steps": 50}),),
 )
-
-
-def gallery_curves(
-    run: RunConfig, steps: int, selected: dict | None, plateau_rates
-) -> dict[str, np.ndarray]:
-    """Every schedule's rates η_1 … η_T at its default parameters (the selected one at
-    its current parameters), for this run's base rate."""
-    lr = float(run.resolved_hyper().get("lr", 1.0))
-    curves = {}
-    for name in schedules.names():
-        title = controls.schedule_title(name)
-        config = selected if selected is not None and selected["name"] == name else {"name": name}
-        if schedules.spec(name).performance_based:
-            curves[title] = plateau_rates if plateau_rates is not None else np.full(steps, lr)
-            continue
-        curves[title] = schedules.make(config, lr, max(steps, 1))(np.arange(steps))
-    return curves
 
 
 page = setup_page("schedules")
@@ -105,9 +91,16 @@ if name != "plateau" and optim_core.spec(run_config.optimizer).family == "first_
         plateau_rates = None
 elif name == "plateau":
     plateau_rates = trajectories[0].lr
+gallery = gallery_rates(
+    float(run_config.resolved_hyper().get("lr", 1.0)), experiment_.steps, selected=schedule,
+    plateau_rates=plateau_rates,
+)  # fmt: skip
+notes = {}
+if plateau_rates is not None and np.ptp(plateau_rates) == 0:
+    notes[controls.schedule_title("plateau")] = t("app.schedules.plateau_no_cut")
 st.plotly_chart(
-    schedule_gallery_figure(gallery_curves(run_config, experiment_.steps, schedule, plateau_rates),
-                                    highlight=title, dark=page.dark, font_size=page.font_size),
+    schedule_gallery_figure({controls.schedule_title(n): r for n, r in gallery.items()},
+                            highlight=title, notes=notes, dark=page.dark, font_size=page.font_size),
     key="schedule_gallery", theme=None, config=sections.PLOTLY_CONFIG,
 )  # fmt: skip
 sections.export_panel(experiment_, trajectories, key="schedules")

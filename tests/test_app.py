@@ -9,12 +9,15 @@ figures themselves are tested in `test_figures.py`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import i18n
 import optim_core
 from app_ui import links, sections
 from experiments import Experiment, presets
@@ -214,6 +217,47 @@ def test_schedule_settings_reach_the_run():
     assert constant.schedule is None
 
 
+def test_schedules_opens_on_paths_that_differ():
+    at = open_page(PAGES["schedules"])
+    experiment = ran(at)
+    scheduled, constant = experiment.run()
+    (x0, x1), (y0, y1) = experiment.surface_object().domain
+    view = np.array([x1 - x0, y1 - y0])
+
+    def drawn(path):  # the polyline, densely sampled, in fractions of the view
+        path = np.asarray(path) / view
+        steps = np.linspace(0, 1, 20)[:, None, None]
+        return (path[:-1] + steps * (path[1:] - path[:-1])).reshape(-1, 2)
+
+    a, b = drawn(scheduled.path), drawn(constant.path)
+    gaps = np.linalg.norm(a[:, None] - b[None], axis=-1)
+    hausdorff = max(gaps.min(axis=1).max(), gaps.min(axis=0).max())
+    assert hausdorff > 0.02  # one line does not hide the other
+
+
+def schedule_fields(at: AppTest, slot: int = 1) -> set[str]:
+    """The URL names of the schedule parameter controls slot `slot` shows."""
+    prefix = f"o{slot}_sched_"
+    widgets = [*at.number_input, *at.select_slider, *at.text_input, *at.toggle]
+    return {w.key[len(prefix) :] for w in widgets if w.key and w.key.startswith(prefix)}
+
+
+def test_a_schedule_shows_only_the_parameters_it_uses():
+    at = open_page(PAGES["explore"])
+    assert at.selectbox(key="o1_sched").value == "constant"
+    assert schedule_fields(at) == set()  # a constant rate has no knobs, no warm-up either
+    from optim_core import schedules
+
+    for name in schedules.names():
+        at.selectbox(key="o1_sched").set_value(name).run()
+        assert_clean(at)
+        spec = schedules.spec(name)
+        expected = {p.name for p in spec.params} | (
+            {"warmup_steps"} if name != "constant" else set()
+        )
+        assert schedule_fields(at) == expected, name
+
+
 def test_step_inspector_buttons():
     at = open_page(PAGES["explore"])
     assert at.slider(key="k").value == 5
@@ -223,6 +267,16 @@ def test_step_inspector_buttons():
     at.button(key="_k_back").click().run()
     assert at.slider(key="k").value == 4
     assert_clean(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_state_inspector_shows_no_tex_source(lang):
+    at = open_page(PAGES["explore"], {"lang": lang, "o1_opt": "adam"})
+    assert_clean(at)
+    (table,) = [m.value for m in at.markdown if m.value.startswith("| ")]
+    outside_math = re.sub(r"\$[^$]*\$", "", table)  # what KaTeX does not render
+    assert "_" not in outside_math and "\\" not in outside_math, outside_math
+    assert "θ_t - θ_{t-1}" in table  # the step taken, now as math
 
 
 def test_presenter_view_from_the_url():
@@ -274,6 +328,24 @@ def test_hostile_url_values_fall_back_with_a_note(page):
     at.run()
     assert_clean(at)
     assert not link_notes(at)
+
+
+@pytest.mark.parametrize("page", [None, *PAGES.values()])
+def test_an_unknown_parameter_is_named_and_removed(page):
+    # `lr` alone is no control's name (the rate is `o1_lr`); `k` is Explore's step only.
+    query = (
+        {"foo": "1", "lr": "3", "k": "4"} if page != PAGES["explore"] else {"foo": "1", "lr": "3"}
+    )
+    at = open_page(page, {"lang": "ko", **query})
+    assert_clean(at)
+    with i18n.use_language("ko"):
+        (note,) = link_notes(at)
+        for key, value in query.items():
+            assert t("app.url.unknown", name=key, value=value) in note
+            assert key not in at.query_params
+        assert at.query_params["lang"] == "ko"
+        at.run()
+        assert not link_notes(at)
 
 
 def test_every_hostile_value_is_named_on_compare():

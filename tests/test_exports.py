@@ -166,6 +166,37 @@ def test_gif_subsamples_long_runs_and_keeps_total_length(dlfs):
     assert sum(durations) == pytest.approx(frames * 1000 / fps, abs=10)
 
 
+@pytest.mark.parametrize(("seconds", "hold"), [(10.0, 1.0), (3.0, 1.0), (2.5, 0.0)])
+def test_gif_is_as_long_as_asked(dlfs, seconds, hold):
+    """The panel's "Length 10 s" on a 29-step run: 30 frames share 9 s, then the hold
+    (a long run at 10 fps gives 3 s of frames; fewer seconds subsample it)."""
+    fps = 10
+    options = dict(fps=fps, duration=seconds, end_pause=hold, max_frames=600)
+    image, durations = gif_frames(export(dlfs, "gif", **options).data)
+    assert image.n_frames == min(30, int(fps * (seconds - hold)))
+    frame = (seconds - hold) / image.n_frames * 1000
+    assert sum(durations) == pytest.approx(seconds * 1000, abs=frame)
+    assert durations[-1] - round(hold * 1000) == pytest.approx(frame, abs=10)
+    assert min(durations) >= 1000 / fps - 10  # never faster than the frame rate
+
+
+def test_mp4_is_as_long_as_asked(dlfs, tmp_path):
+    import imageio_ffmpeg
+
+    fps, seconds, hold = 10, 5.0, 1.0
+    options = dict(fps=fps, duration=seconds, end_pause=hold, max_frames=600, scale=1)
+    path = tmp_path / "animation.mp4"
+    path.write_bytes(export(dlfs, "mp4", **options).data)
+    reader = imageio_ffmpeg.read_frames(str(path))
+    assert reader.__next__()["fps"] == pytest.approx(fps)
+    assert sum(1 for _ in reader) / fps == pytest.approx(seconds, abs=1 / fps)
+
+
+def test_a_hold_longer_than_the_animation_is_refused():
+    with pytest.raises(ParameterError, match="duration"):
+        exports.ExportOptions(duration=1.0, end_pause=2.0).validated()
+
+
 def test_gif_delays_spread_rounding():
     assert animation.gif_delays_ms(3, 30) == [30, 40, 30]
     assert sum(animation.gif_delays_ms(90, 30)) == 3000

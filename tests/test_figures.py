@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 
 import numpy as np
@@ -542,6 +543,26 @@ def test_schedule_figures():
         "cosine",
         "constant",
     ]
+
+
+def test_schedule_gallery_shows_each_shape_with_a_scale():
+    # The Schedules page's default run: 50 steps at η = 0.98.
+    rates = schedules.gallery_rates(0.98, 50, plateau_rates=np.full(50, 0.98))
+    assert list(rates) == optim_core.schedules.names()
+    shaped = {k: v for k, v in rates.items() if not optim_core.schedules.spec(k).performance_based}
+    for (a, x), (b, y) in itertools.combinations(shaped.items(), 2):
+        assert np.max(np.abs(x - y)) > 0.05 * 0.98, (a, b)  # no two panels look alike
+    assert np.ptp(rates["piecewise"]) > 0  # its default drops (steps 100, 200) moved inside
+    gallery = schedules.schedule_gallery_figure(rates, notes={"plateau": "flat"})
+    axes = [k for k in gallery.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]
+    assert len(axes) == 2 * len(rates)
+    for key in axes:
+        axis = gallery.layout[key]
+        assert axis.showticklabels is not False and axis.visible is not False, key
+    for trace in gallery.data:  # each panel's own η scale, from 0 to just above its peak
+        axis = gallery.layout[layout.axis_key(trace.yaxis)]
+        assert axis.range[0] == 0 and max(trace.y) <= axis.range[1] <= 1.2 * max(trace.y)
+    assert "flat" in [a.text for a in gallery.layout.annotations]
 
 
 def test_preview_is_static(bowl_dlfs):

@@ -14,7 +14,7 @@ from app_ui import controls, runs
 from app_ui.controls import RunSettings, SurfaceChoice
 from app_ui.page import Page
 from experiments import Experiment, RunConfig
-from i18n import error_text, t
+from i18n import error_text, label_text, t
 from optim_core import ParameterError, Trajectory
 from viz import style
 
@@ -87,7 +87,7 @@ def with_math(text: str) -> str:
 def run_labels(run_configs: Sequence[RunConfig]) -> list[str]:
     """Legend labels: the run's label, else the optimizer's title, with its
     hyperparameters when two runs would otherwise look the same."""
-    titles = [r.label or controls.optimizer_title(r.optimizer) for r in run_configs]
+    titles = [label_text(r.label) or controls.optimizer_title(r.optimizer) for r in run_configs]
     labels = []
     for run, title in zip(run_configs, titles, strict=True):
         if titles.count(title) > 1 and not run.label:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from experiments import Experiment
-from i18n import t
+from i18n import label_text, t
 from optim_core import Trajectory, spec
 
 TRAJECTORIES_FORMAT = "optimizer-playground/trajectories"
@@ -40,7 +40,9 @@ BASE_COLUMNS = ("step", "x", "y", "loss", "lr", "grad_x", "grad_y", "diverged")
 def run_label(run) -> str:
     """A run's legend label: its own label, else the optimizer's title (as the app's
     chart, `viz.layout.run_labels`)."""
-    return run.label or t(f"optimizer.{run.optimizer}.title", default=spec(run.optimizer).title)
+    return label_text(run.label) or t(
+        f"optimizer.{run.optimizer}.title", default=spec(run.optimizer).title
+    )
 
 
 def _state_columns(name: str, values: np.ndarray) -> dict[str, np.ndarray]:

@@ -149,3 +149,9 @@ def error_text(error: Exception) -> str:
         value=repr(fields[1]),
         allowed=allowed_text(fields[2]),
     )
+
+
+def label_text(label: str) -> str:
+    """A run's own label in the current language: the textbook presets' labels have
+    translations (`run_label.<English label>`); any other label is shown as typed."""
+    return t(f"run_label.{label}", default=label) if label else label

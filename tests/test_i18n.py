@@ -201,3 +201,25 @@ def test_parameter_errors_in_korean():
     with i18n.use_language(KOREAN):
         text = i18n.error_text(error)
     assert text == "fps: 허용되는 값은 [1, 50] 범위의 정수입니다 (받은 값: 0)"
+
+
+# Latin words a run label may keep in Korean: optimizer names (the glossary keeps them in
+# Latin script) and Keras's own class names.
+LABEL_NAMES = {"SGD", "Momentum", "AdaGrad", "Adagrad", "RMSProp", "RMSprop", "Adam",
+               "Adamax", "Nadam", "Nesterov", "Newton", "L-BFGS"}  # fmt: skip
+
+
+@pytest.mark.parametrize("key", presets.names())
+def test_preset_run_labels_read_korean(key):
+    for run in presets.get(key).experiment.runs:
+        with i18n.use_language("ko"):
+            shown = i18n.label_text(run.label)
+        words = set(re.findall(r"[A-Za-z][A-Za-z-]*[A-Za-z]", shown)) - LABEL_NAMES
+        assert not words, f"{run.label!r} shows {shown!r} in Korean"
+        with i18n.use_language("en"):
+            assert i18n.label_text(run.label) == run.label
+
+
+def test_a_label_a_user_typed_is_shown_as_typed():
+    with i18n.use_language("ko"):
+        assert i18n.label_text("my run {0}") == "my run {0}"

@@ -3,7 +3,7 @@ a preset with its exact settings on Compare, or on Explore when it has one run).
 
 import streamlit as st
 
-from app_ui import links, runs
+from app_ui import links, runs, sections
 from app_ui.page import setup_page
 from experiments import Experiment, presets
 from i18n import error_text, t
@@ -70,7 +70,8 @@ for i, key in enumerate(presets.names()):
         try:
             trajectories = runs.run_experiment(preset.experiment)
             st.plotly_chart(
-                preview.preview_figure(preset.experiment.surface_object(), trajectories, dark=page.dark),
+                preview.preview_figure(preset.experiment.surface_object(), trajectories,
+                                       sections.run_labels(preset.experiment.runs), dark=page.dark),
                 key=f"preview_{key}", theme=None, config={"staticPlot": True},
             )  # fmt: skip
         except ParameterError as error:  # a preset the engine refuses still opens

@@ -21,7 +21,7 @@ import plotly.io as pio
 import pytest
 from PIL import Image
 
-import experiments
+import experiments.presets
 import optim_core
 import surfaces
 from experiments import Experiment, RunConfig
@@ -570,6 +570,86 @@ def test_preview_is_static(bowl_dlfs):
     fig = preview.preview_figure(surface, runs)
     assert fig.data[0].type == "contour" and len(fig.frames) == 0
     assert len(fig.data) == 1 + len(runs)
+
+
+@pytest.fixture(scope="module")
+def preset_previews():
+    """Every gallery preset: (preset, its runs, its preview with the app's run labels)."""
+    out = []
+    for key in experiments.presets.names():
+        preset = experiments.presets.get(key)
+        surface, runs = preset.experiment.surface_object(), preset.experiment.run()
+        labels = [r.label or optim_core.spec(r.optimizer).title for r in preset.experiment.runs]
+        out.append((preset, runs, labels, preview.preview_figure(surface, runs, labels).to_dict()))
+    return out
+
+
+def _preview_paths(fig: dict) -> list[dict]:
+    return [
+        trace for trace in fig["data"] if trace["type"] == "scatter" and trace["mode"] == "lines"
+    ]
+
+
+def test_every_preview_has_a_legend_entry_per_run(preset_previews):
+    for preset, _, labels, fig in preset_previews:
+        entries = [trace["name"] for trace in fig["data"] if trace.get("showlegend")]
+        assert entries == labels, preset.key
+        assert fig["layout"]["showlegend"] is True, preset.key
+        # Below the view, not over it: the legend's corner is the paper's, the view starts
+        # above the strip the legend rows need.
+        legend, yaxis = fig["layout"]["legend"], fig["layout"]["yaxis"]
+        assert (legend["x"], legend["y"], legend["yanchor"]) == (0.0, 0.0, "bottom")
+        columns = preview.legend_columns(labels)
+        rows = -(-len(labels) // columns)
+        strip = rows * preview.LEGEND_ROW_HEIGHT + 2 * preview.LEGEND_PADDING
+        assert fig["layout"]["height"] == 200 + strip
+        assert yaxis["domain"] == [strip / (200 + strip), 1.0]
+
+
+def test_preview_labels_default_to_the_optimizer_titles(bowl_dlfs):
+    surface, runs = bowl_dlfs
+    fig = preview.preview_figure(surface, runs).to_dict()
+    names = [trace["name"] for trace in fig["data"] if trace.get("showlegend")]
+    assert names == layout.run_labels(runs, None)
+
+
+def test_every_preview_views_the_surface_domain_and_draws_inside_it(preset_previews):
+    for preset, _, _, fig in preset_previews:
+        (x0, x1), (y0, y1) = preset.experiment.surface_object().domain
+        xaxis, yaxis = fig["layout"]["xaxis"], fig["layout"]["yaxis"]
+        assert xaxis["range"] == [x0, x1] and yaxis["range"] == [y0, y1], preset.key
+        assert xaxis["autorange"] is False and yaxis["autorange"] is False
+        # A path that leaves the view and comes back is drawn (plotly clips it); one that
+        # leaves for good stops on the edge: every path ends inside the view.
+        for trace in _preview_paths(fig):
+            x, y = trace["x"][-1], trace["y"][-1]
+            assert x0 <= x <= x1 and y0 <= y <= y1, (preset.key, trace["name"])
+
+
+def test_diverging_preview_path_ends_with_a_cross_on_the_edge(preset_previews):
+    _, _, labels, fig = next(p for p in preset_previews if p[0].key == "d2l_ch12")
+    i = labels.index("GD η=0.6")  # y grows ×1.4 a step: leaves the view at step 3 for good
+    path = _preview_paths(fig)[i]
+    assert len(path["x"]) == 4 and path["y"][-1] == 5.0  # start, steps 1-2, the top edge
+    crosses = [t for t in fig["data"] if t.get("mode") == "markers" and t["name"] == labels[i]]
+    assert len(crosses) == 1 and crosses[0]["marker"]["symbol"] == style.DIVERGED_SYMBOL
+    assert (crosses[0]["x"], crosses[0]["y"]) == (path["x"][-1:], path["y"][-1:])
+    assert sum(t.get("mode") == "markers" for t in fig["data"]) == 1  # the other runs stay in view
+
+
+def test_preview_paths_draw_a_bounded_amount_of_line(preset_previews):
+    for preset, _, _, fig in preset_previews:
+        (x0, x1), (y0, y1) = preset.experiment.surface_object().domain
+        diagonal = np.hypot(x1 - x0, y1 - y0)
+        for trace in _preview_paths(fig):
+            ink = np.hypot(np.diff(trace["x"]), np.diff(trace["y"])).sum() / diagonal
+            assert ink <= preview.PREVIEW_INK_DIAGONALS + 1e-9, (preset.key, trace["name"])
+    # The Distill momentum run rings ~25 diagonals in 150 steps; both runs stop at step 18.
+    _, _, _, fig = next(p for p in preset_previews if p[0].key == "distill_momentum")
+    assert [len(trace["x"]) for trace in _preview_paths(fig)] == [19, 19]
+    # Runs that draw little keep every step (the Rosenbrock gallery's 500).
+    _, _, _, fig = next(p for p in preset_previews if p[0].key == "rosenbrock_gallery")
+    assert all(len(t["x"]) == preview.PREVIEW_POINTS for t in _preview_paths(fig))
 
 
 def test_contour_background_image():

@@ -206,7 +206,7 @@ def test_parameter_errors_in_korean():
 # Latin words a run label may keep in Korean: optimizer names (the glossary keeps them in
 # Latin script) and Keras's own class names.
 LABEL_NAMES = {"SGD", "Momentum", "AdaGrad", "Adagrad", "RMSProp", "RMSprop", "Adam",
-               "Adamax", "Nadam", "Nesterov", "Newton", "L-BFGS"}  # fmt: skip
+               "Adamax", "Nadam", "Nesterov", "L-BFGS"}  # fmt: skip
 
 
 @pytest.mark.parametrize("key", presets.names())

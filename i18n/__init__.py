@@ -109,7 +109,7 @@ def t(key: str, default: str | None = None, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-# How `optim_core.params.Param.allowed` words a range, and the key that says it here.
+# How `foundation.params.Param.allowed` words a range, and the key that says it here.
 _ALLOWED_FORMS = (
     (re.compile(r"^an integer in (?P<range>.+)$"), "error.allowed.int_range"),
     (re.compile(r"^a list of numbers in (?P<range>.+)$"), "error.allowed.list_range"),

@@ -47,11 +47,6 @@ def received_gradient(gx, gy, px, py, sigma, relative, z0, z1, decay):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def gradient_overflows(gx, gy):
-    return not (abs(gx) < GRADIENT_LIMIT and abs(gy) < GRADIENT_LIMIT)
-
-
-@njit(cache=True, error_model="numpy", inline="always")
 def plateau_step(value, lr, base, best, bad, cooldown, multiplier, plateau):
     """torch.optim.lr_scheduler.ReduceLROnPlateau (mode "min", relative threshold) fed the
     loss after each update; returns the new (best, bad, cooldown, multiplier)."""

@@ -24,7 +24,7 @@ from optim_core.optimizers import adadelta, adagrad, adam, adamax, adamw, amsgra
 
 # The definitions this file was generated from: a change to any of them changes this line,
 # which makes Numba's disk cache (keyed on this file) compile the loops again.
-DEFINITIONS_SHA256 = "e72b8b65604669304d347496985ceb1251467ebe6a04ef96fed4acd6d84046e6"
+DEFINITIONS_SHA256 = "92fdccff417a278918e12f7a6a904f0865db6a1c7225b4f367ae58c230872465"
 
 for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam, nesterov, rmsprop, sgd,):
     teach(_module)
@@ -114,15 +114,10 @@ def run_sgd(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = sgd.update(g[j], sgd.State(), theta[j] - theta[j] * shrinks[j], rates[j], sgd.Hyper(), form)
-                pass
-                shown[0, j] = out[0]
-        else:
-            for j in range(size):
-                new[j], s, out = sgd.update(g[j], sgd.State(), theta[j] - theta[j] * shrinks[j], rates[j], sgd.Hyper(), form)
-                pass
+        for j in range(size):
+            new[j], s, out = sgd.update(g[j], sgd.State(), theta[j] - theta[j] * shrinks[j], rates[j], sgd.Hyper(), form)
+            pass
+            shown[0, j] = out[0]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
@@ -246,15 +241,10 @@ def run_momentum(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = momentum.update(g[j], momentum.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], momentum.Hyper(coefficients[0, j], ), form)
-                state[0, j] = s[0]
-                shown[0, j] = out[0]
-        else:
-            for j in range(size):
-                new[j], s, out = momentum.update(g[j], momentum.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], momentum.Hyper(coefficients[0, j], ), form)
-                state[0, j] = s[0]
+        for j in range(size):
+            new[j], s, out = momentum.update(g[j], momentum.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], momentum.Hyper(coefficients[0, j], ), form)
+            state[0, j] = s[0]
+            shown[0, j] = out[0]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
@@ -379,15 +369,10 @@ def run_nesterov(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = nesterov.update(g[j], nesterov.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], nesterov.Hyper(coefficients[0, j], ), form)
-                state[0, j] = s[0]
-                shown[0, j] = out[0]
-        else:
-            for j in range(size):
-                new[j], s, out = nesterov.update(g[j], nesterov.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], nesterov.Hyper(coefficients[0, j], ), form)
-                state[0, j] = s[0]
+        for j in range(size):
+            new[j], s, out = nesterov.update(g[j], nesterov.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], nesterov.Hyper(coefficients[0, j], ), form)
+            state[0, j] = s[0]
+            shown[0, j] = out[0]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
@@ -513,17 +498,11 @@ def run_adagrad(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = adagrad.update(g[j], adagrad.State(state[0, j], state[1, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adagrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                shown[0, j] = out[0]
-        else:
-            for j in range(size):
-                new[j], s, out = adagrad.update(g[j], adagrad.State(state[0, j], state[1, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adagrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
+        for j in range(size):
+            new[j], s, out = adagrad.update(g[j], adagrad.State(state[0, j], state[1, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adagrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+            state[0, j] = s[0]
+            state[1, j] = s[1]
+            shown[0, j] = out[0]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
@@ -648,15 +627,10 @@ def run_rmsprop(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = rmsprop.update(g[j], rmsprop.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], rmsprop.Hyper(coefficients[0, j], coefficients[1, j], ), form)
-                state[0, j] = s[0]
-                shown[0, j] = out[0]
-        else:
-            for j in range(size):
-                new[j], s, out = rmsprop.update(g[j], rmsprop.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], rmsprop.Hyper(coefficients[0, j], coefficients[1, j], ), form)
-                state[0, j] = s[0]
+        for j in range(size):
+            new[j], s, out = rmsprop.update(g[j], rmsprop.State(state[0, j], ), theta[j] - theta[j] * shrinks[j], rates[j], rmsprop.Hyper(coefficients[0, j], coefficients[1, j], ), form)
+            state[0, j] = s[0]
+            shown[0, j] = out[0]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
@@ -783,17 +757,11 @@ def run_adadelta(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = adadelta.update(g[j], adadelta.State(state[0, j], state[1, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adadelta.Hyper(coefficients[0, j], coefficients[1, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                shown[0, j] = out[0]
-        else:
-            for j in range(size):
-                new[j], s, out = adadelta.update(g[j], adadelta.State(state[0, j], state[1, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adadelta.Hyper(coefficients[0, j], coefficients[1, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
+        for j in range(size):
+            new[j], s, out = adadelta.update(g[j], adadelta.State(state[0, j], state[1, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adadelta.Hyper(coefficients[0, j], coefficients[1, j], ), form)
+            state[0, j] = s[0]
+            state[1, j] = s[1]
+            shown[0, j] = out[0]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
@@ -923,23 +891,15 @@ def run_adam(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = adam.update(g[j], adam.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                state[2, j] = s[2]
-                state[3, j] = s[3]
-                shown[0, j] = out[0]
-                shown[1, j] = out[1]
-                shown[2, j] = out[2]
-        else:
-            for j in range(size):
-                new[j], s, out = adam.update(g[j], adam.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                state[2, j] = s[2]
-                state[3, j] = s[3]
+        for j in range(size):
+            new[j], s, out = adam.update(g[j], adam.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+            state[0, j] = s[0]
+            state[1, j] = s[1]
+            state[2, j] = s[2]
+            state[3, j] = s[3]
+            shown[0, j] = out[0]
+            shown[1, j] = out[1]
+            shown[2, j] = out[2]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
@@ -1073,25 +1033,16 @@ def run_amsgrad(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = amsgrad.update(g[j], amsgrad.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j] - theta[j] * shrinks[j], rates[j], amsgrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                state[2, j] = s[2]
-                state[3, j] = s[3]
-                state[4, j] = s[4]
-                shown[0, j] = out[0]
-                shown[1, j] = out[1]
-                shown[2, j] = out[2]
-        else:
-            for j in range(size):
-                new[j], s, out = amsgrad.update(g[j], amsgrad.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j] - theta[j] * shrinks[j], rates[j], amsgrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                state[2, j] = s[2]
-                state[3, j] = s[3]
-                state[4, j] = s[4]
+        for j in range(size):
+            new[j], s, out = amsgrad.update(g[j], amsgrad.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j] - theta[j] * shrinks[j], rates[j], amsgrad.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+            state[0, j] = s[0]
+            state[1, j] = s[1]
+            state[2, j] = s[2]
+            state[3, j] = s[3]
+            state[4, j] = s[4]
+            shown[0, j] = out[0]
+            shown[1, j] = out[1]
+            shown[2, j] = out[2]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
@@ -1224,23 +1175,15 @@ def run_adamw(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = adamw.update(g[j], adamw.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                state[2, j] = s[2]
-                state[3, j] = s[3]
-                shown[0, j] = out[0]
-                shown[1, j] = out[1]
-                shown[2, j] = out[2]
-        else:
-            for j in range(size):
-                new[j], s, out = adamw.update(g[j], adamw.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                state[2, j] = s[2]
-                state[3, j] = s[3]
+        for j in range(size):
+            new[j], s, out = adamw.update(g[j], adamw.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
+            state[0, j] = s[0]
+            state[1, j] = s[1]
+            state[2, j] = s[2]
+            state[3, j] = s[3]
+            shown[0, j] = out[0]
+            shown[1, j] = out[1]
+            shown[2, j] = out[2]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
@@ -1371,20 +1314,13 @@ def run_adamax(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = adamax.update(g[j], adamax.State(state[0, j], state[1, j], state[2, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamax.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                state[2, j] = s[2]
-                shown[0, j] = out[0]
-                shown[1, j] = out[1]
-        else:
-            for j in range(size):
-                new[j], s, out = adamax.update(g[j], adamax.State(state[0, j], state[1, j], state[2, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamax.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                state[2, j] = s[2]
+        for j in range(size):
+            new[j], s, out = adamax.update(g[j], adamax.State(state[0, j], state[1, j], state[2, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamax.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
+            state[0, j] = s[0]
+            state[1, j] = s[1]
+            state[2, j] = s[2]
+            shown[0, j] = out[0]
+            shown[1, j] = out[1]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
@@ -1516,25 +1452,16 @@ def run_nadam(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = nadam.update(g[j], nadam.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j] - theta[j] * shrinks[j], rates[j], nadam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                state[2, j] = s[2]
-                state[3, j] = s[3]
-                state[4, j] = s[4]
-                shown[0, j] = out[0]
-                shown[1, j] = out[1]
-                shown[2, j] = out[2]
-        else:
-            for j in range(size):
-                new[j], s, out = nadam.update(g[j], nadam.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j] - theta[j] * shrinks[j], rates[j], nadam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
-                state[0, j] = s[0]
-                state[1, j] = s[1]
-                state[2, j] = s[2]
-                state[3, j] = s[3]
-                state[4, j] = s[4]
+        for j in range(size):
+            new[j], s, out = nadam.update(g[j], nadam.State(state[0, j], state[1, j], state[2, j], state[3, j], state[4, j], ), theta[j] - theta[j] * shrinks[j], rates[j], nadam.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
+            state[0, j] = s[0]
+            state[1, j] = s[1]
+            state[2, j] = s[2]
+            state[3, j] = s[3]
+            state[4, j] = s[4]
+            shown[0, j] = out[0]
+            shown[1, j] = out[1]
+            shown[2, j] = out[2]
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.

@@ -139,15 +139,10 @@ def run_{name}(
                 lr_used[t - 1, lo + r] = rate
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
-        if record:
-            for j in range(size):
-                new[j], s, out = {module}.update(g[j], {state_j}, theta[j] - theta[j] * shrinks[j], rates[j], {hyper_j}, form)
+        for j in range(size):
+            new[j], s, out = {module}.update(g[j], {state_j}, theta[j] - theta[j] * shrinks[j], rates[j], {hyper_j}, form)
 {store_state_step}
 {store_shown}
-        else:
-            for j in range(size):
-                new[j], s, out = {module}.update(g[j], {state_j}, theta[j] - theta[j] * shrinks[j], rates[j], {hyper_j}, form)
-{store_state_step}
         value_grad(path[t, lo:hi].ctypes, n, params.ctypes, loss[t, lo:hi].ctypes, grad.ctypes)
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
@@ -230,8 +225,8 @@ def loop_source(name: str) -> str:
         hyper_j=hyper_j,
         state_j=state_j,
         store_state_init=_indent(store_state, 8),
-        store_state_step=_indent(store_state, 16),
-        store_shown=_indent([f"shown[{k}, j] = out[{k}]" for k in range(len(extra))], 16),
+        store_state_step=_indent(store_state, 12),
+        store_shown=_indent([f"shown[{k}, j] = out[{k}]" for k in range(len(extra))], 12),
         record_state_zero=_indent(record_zero, 16),
         probe_point=_indent([probe_point], 16),
         record_step=_indent(record_step, 24),

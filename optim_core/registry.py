@@ -30,14 +30,3 @@ def spec(name: str) -> OptimizerSpec:
     if not isinstance(name, str) or name not in TEACHING_ORDER:
         raise ParameterError("optimizer", name, "one of " + ", ".join(TEACHING_ORDER))
     return _load(name)
-
-
-class _Optimizers(dict):
-    """`OPTIMIZERS[name]`, loading definitions on first use."""
-
-    def __missing__(self, name: str) -> OptimizerSpec:
-        self[name] = spec(name)
-        return self[name]
-
-
-OPTIMIZERS = _Optimizers()

@@ -103,14 +103,6 @@ MOMENT_HELP = {
     "v_hat": "Bias-corrected second moment v/(1−β₂ᵗ).",
     "step_size": STEP_SIZE_HELP,
 }
-ADAM_CARD_TEXT = dict(
-    idea="Momentum on the gradient plus an RMSProp-style per-coordinate scale, with bias "
-    "correction so the first steps are not tiny.",
-    fixes="Works out of the box on badly scaled problems: the first step is about η in "
-    "every coordinate, whatever the gradient's size.",
-    fails="Can settle in a worse solution than plain or Nesterov momentum SGD on some "
-    "problems and may not converge at all without a decaying rate (AMSGrad's motivation).",
-)
 
 
 def moment_params(lr_default: float) -> tuple[Param, ...]:

@@ -80,7 +80,6 @@ def update(g, s, theta, lr, h, form):
     return new_theta, State(m, v, beta1_power, beta2_power), shown
 
 
-CARD = Card(**_shared.ADAM_CARD_TEXT)
 SPEC = first_order(
     sys.modules[__name__],
     name="adam",
@@ -116,5 +115,12 @@ SPEC = first_order(
             defaults={"eps": 1e-7},
         ),
     ),
-    card=CARD,
+    card=Card(
+        idea="Momentum on the gradient plus an RMSProp-style per-coordinate scale, with bias "
+        "correction so the first steps are not tiny.",
+        fixes="Works out of the box on badly scaled problems: the first step is about η in "
+        "every coordinate, whatever the gradient's size.",
+        fails="Can settle in a worse solution than plain or Nesterov momentum SGD on some "
+        "problems and may not converge at all without a decaying rate (AMSGrad's motivation).",
+    ),
 )

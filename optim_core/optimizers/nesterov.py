@@ -36,9 +36,8 @@ def gradient_point(theta, s, h, form):
 def update(g, s, theta, lr, h, form):
     """One NAG step under `form`; `g` was taken at `gradient_point`."""
     mu = h.momentum
-    if form == LOOKAHEAD:
-        v = named("velocity", mu * s.velocity - lr * g)
-        return theta + v, State(v), Shown(lr)
+    if form == LOOKAHEAD:  # the velocity step of heavy-ball momentum, g from the look-ahead
+        return momentum.update(g, s, theta, lr, h, momentum.VELOCITY)
     if form == VELOCITY:
         v = named("velocity", mu * s.velocity - lr * g)
         return theta + (mu * v - lr * g), State(v), Shown(lr)

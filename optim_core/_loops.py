@@ -24,7 +24,7 @@ from optim_core.optimizers import adadelta, adagrad, adam, adamax, adamw, amsgra
 
 # The definitions this file was generated from: a change to any of them changes this line,
 # which makes Numba's disk cache (keyed on this file) compile the loops again.
-DEFINITIONS_SHA256 = "92fdccff417a278918e12f7a6a904f0865db6a1c7225b4f367ae58c230872465"
+DEFINITIONS_SHA256 = "4eb0b1080901124067a68142d8e8fa867720b0bfeb8e124c227ed36b5f35eb4f"
 
 for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam, nesterov, rmsprop, sgd,):
     teach(_module)
@@ -1103,7 +1103,7 @@ def run_adamw(
     # Structs of arrays over the coordinates, so the update loop below vectorizes.
     state = np.empty((4, size))
     shown = np.empty((3, size))
-    coefficients = np.empty((4, size))
+    coefficients = np.empty((3, size))
     rates = np.empty(size)
     shrinks = np.empty(size)  # ηλ of decoupled weight decay, 0 without it
     g = np.empty(size)
@@ -1120,9 +1120,9 @@ def run_adamw(
     path[0, lo:hi] = start[lo:hi]
     value_grad(path[0, lo:hi].ctypes, n, params.ctypes, loss[0, lo:hi].ctypes, grad.ctypes)
     for j in range(size):
-        for k in range(4):
+        for k in range(3):
             coefficients[k, j] = hyper[lo + j // 2, k]
-        s = adamw.init(start[lo + j // 2, j % 2], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ))
+        s = adamw.init(start[lo + j // 2, j % 2], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ))
         state[0, j] = s[0]
         state[1, j] = s[1]
         state[2, j] = s[2]
@@ -1176,7 +1176,7 @@ def run_adamw(
         # Every coordinate's update, frozen rows included (they are restored below): no
         # branch on the row, so the compiler vectorizes the loop.
         for j in range(size):
-            new[j], s, out = adamw.update(g[j], adamw.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], coefficients[3, j], ), form)
+            new[j], s, out = adamw.update(g[j], adamw.State(state[0, j], state[1, j], state[2, j], state[3, j], ), theta[j] - theta[j] * shrinks[j], rates[j], adamw.Hyper(coefficients[0, j], coefficients[1, j], coefficients[2, j], ), form)
             state[0, j] = s[0]
             state[1, j] = s[1]
             state[2, j] = s[2]

@@ -56,13 +56,15 @@ class Convention:
     # The displayed rule: derived from the update (first-order methods) or written out
     # where the method is not an elementwise rule (Newton, L-BFGS).
     latex_text: str = ""
-    derive_latex: Callable[[int], str] | None = field(default=None, repr=False, compare=False)
+    derive_latex: Callable[[Convention], str] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @cached_property
     def latex(self) -> str:
         """The update rule as LaTeX (an `aligned` block), derived from the code."""
         if self.derive_latex is not None:
-            return self.derive_latex(self.form)
+            return self.derive_latex(self)
         return self.latex_text
 
 
@@ -176,9 +178,13 @@ def record_line(key: str, value: Any, shown: bool) -> Any:
     return symbol
 
 
-def trace(rule: ModuleType, form: int) -> list[tuple[Any, Any, bool]]:
+def trace(
+    rule: ModuleType, form: int, decoupled_weight_decay: bool = False
+) -> list[tuple[Any, Any, bool]]:
     """The update of `rule` under `form` as (symbol, SymPy expression, shown) lines in the
-    order the code computes them, θ_t last; bookkeeping lines (β₁ᵗ) are not shown."""
+    order the code computes them, θ_t last; bookkeeping lines (β₁ᵗ) are not shown.  With
+    decoupled weight decay the engine shrinks θ before the update, θ' = θ − ηλθ, and the
+    update starts from θ'."""
     import sympy
 
     symbols = rule.SYMBOLS
@@ -189,6 +195,10 @@ def trace(rule: ModuleType, form: int) -> list[tuple[Any, Any, bool]]:
     if form in getattr(rule, "PROBED_FORMS", ()):  # the gradient is taken elsewhere than θ
         point = sympy.latex(rule.gradient_point(theta, state, hyper, form), order="old")
         _trace.lines.append((g, sympy.Symbol(rf"\nabla f\left({point}\right)"), True))
+    if decoupled_weight_decay:
+        decayed = sympy.Symbol(r"\theta'_{t}")
+        _trace.lines.append((decayed, theta - lr * sympy.Symbol(r"\lambda") * theta, True))
+        theta = decayed
     try:
         new_theta, _, _ = rule.update(g, state, theta, lr, hyper, form)
         lines = _trace.lines
@@ -197,13 +207,13 @@ def trace(rule: ModuleType, form: int) -> list[tuple[Any, Any, bool]]:
     return [*lines, (sympy.Symbol(r"\theta_t"), new_theta, True)]
 
 
-def rule_latex(rule: ModuleType, form: int) -> str:
+def rule_latex(rule: ModuleType, form: int, decoupled_weight_decay: bool = False) -> str:
     """The displayed rule: one aligned line per named quantity, then θ_t."""
     import sympy
 
     rows = [
         f"{sympy.latex(symbol)} &= {sympy.latex(value, order='old')}"
-        for symbol, value, shown in trace(rule, form)
+        for symbol, value, shown in trace(rule, form, decoupled_weight_decay)
         if shown
     ]
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
@@ -220,8 +230,8 @@ def first_order(
 ) -> OptimizerSpec:
     """An `OptimizerSpec` whose LaTeX and recorded slots are derived from `rule`."""
 
-    def derive(form: int) -> str:
-        return rule_latex(rule, form)
+    def derive(convention: Convention) -> str:
+        return rule_latex(rule, convention.form, convention.decoupled_weight_decay)
 
     derived = tuple(
         replace(c, derive_latex=derive) if c.derive_latex is None else c for c in conventions

@@ -287,13 +287,12 @@ def _run_first_order(
     table = np.zeros((batch, len(rule.Hyper._fields)))
     for column, name in enumerate(rule.Hyper._fields):
         table[:, column] = hyper[name]
-    # Weight decay enters the gradient (L2), shrinks θ before the step (the Keras forms), or
-    # is part of the rule itself (AdamW).
+    # Weight decay enters the gradient (L2), or shrinks θ before the step (AdamW, Keras).
     decay = np.broadcast_to(np.asarray(hyper.get("weight_decay", 0.0), float), (batch,))
-    in_rule = getattr(rule, "DECOUPLED_WEIGHT_DECAY", False)
-    decoupled = conv.decoupled_weight_decay and not in_rule
-    weight_decay = np.zeros(batch) if in_rule or decoupled else decay.copy()
-    decoupled_decay = decay.copy() if decoupled else np.zeros(batch)
+    none = np.zeros(batch)
+    weight_decay, decoupled_decay = (
+        (none, decay.copy()) if conv.decoupled_weight_decay else (decay.copy(), none)
+    )
     plateau_options = np.zeros(6)
     if plateau:
         plateau_options[:] = (1.0, plateau["factor"], plateau["patience"], plateau["threshold"],

@@ -55,14 +55,17 @@ def test_every_displayed_line_is_what_the_code_computes(name, convention):
     import sympy
 
     spec = optim_core.spec(name)
-    rule, form = spec.rule, spec.convention(convention).form
+    conv = spec.convention(convention)
+    rule, form = spec.rule, conv.form
     state, hyper, theta, g, lr = random_inputs(rule, np.random.default_rng(5))
-    new_theta, new_state, shown = rule.update(g, state, theta, lr, hyper, form)
-    computed = {**new_state._asdict(), **shown._asdict()}
-    lines = definition.trace(rule, form)
+    decay = 0.3 if conv.decoupled_weight_decay else 0.0  # θ' = θ − ηλθ before the update
+    start = theta - theta * (lr * decay)
+    new_theta, new_state, shown = rule.update(g, state, start, lr, hyper, form)
+    computed = {**new_state._asdict(), **shown._asdict(), "decayed": start}
+    lines = definition.trace(rule, form, conv.decoupled_weight_decay)
     for k in range(5):
         env = {sympy.Symbol("g_t"): g[k], sympy.Symbol(r"\theta_{t-1}"): theta[k],
-               sympy.Symbol(r"\eta"): lr}  # fmt: skip
+               sympy.Symbol(r"\eta"): lr, sympy.Symbol(r"\lambda"): decay}  # fmt: skip
         env |= {sympy.Symbol(rule.SYMBOLS[f][0]): getattr(state, f)[k] for f in rule.State._fields}
         env |= {sympy.Symbol(rule.SYMBOLS[f][0]): getattr(hyper, f) for f in rule.Hyper._fields}
         checked = 0
@@ -71,7 +74,8 @@ def test_every_displayed_line_is_what_the_code_computes(name, convention):
                 continue
             value = float(expression.subs(env).evalf(30))
             env[symbol] = value
-            key = next((f for f, s in rule.SYMBOLS.items() if s[-1] == symbol.name), None)
+            symbols = {**rule.SYMBOLS, "decayed": (r"\theta'_{t}",)}
+            key = next((f for f, s in symbols.items() if s[-1] == symbol.name), None)
             expected = new_theta[k] if symbol.name == r"\theta_t" else computed.get(key)
             if expected is not None:
                 np.testing.assert_allclose(value, np.asarray(expected)[k] if np.ndim(expected)
@@ -101,10 +105,9 @@ def numpy_run(name, convention, surface, start, steps, **hyper):
     values = spec.defaults(convention) | hyper
     h = rule.Hyper(**{f: values[f] for f in rule.Hyper._fields})
     decay = values.get("weight_decay", 0.0)
-    in_rule = getattr(rule, "DECOUPLED_WEIGHT_DECAY", False)
-    decoupled = spec.convention(convention).decoupled_weight_decay and not in_rule
-    l2 = 0.0 if in_rule or decoupled else decay
-    shrink = values["lr"] * decay if decoupled else 0.0  # Keras: θ ← θ − θλη first
+    decoupled = spec.convention(convention).decoupled_weight_decay
+    l2 = 0.0 if decoupled else decay
+    shrink = values["lr"] * decay if decoupled else 0.0  # AdamW, Keras: θ ← θ − θλη first
     theta = np.array(start, float)
     state = rule.init(theta, h)
     path = [theta]

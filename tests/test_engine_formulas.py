@@ -636,8 +636,7 @@ def test_schedule_curve_is_make_times_lr():
     [
         (name, convention)
         for name, convention in first_order_conventions()
-        if name != "adamw"
-        and not optim_core.spec(name).convention(convention).decoupled_weight_decay
+        if not optim_core.spec(name).convention(convention).decoupled_weight_decay
     ],
 )
 def test_weight_decay_is_the_gradient_of_an_l2_penalty(name, convention):

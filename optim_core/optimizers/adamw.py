@@ -1,43 +1,22 @@
 """AdamW (Loshchilov & Hutter, 2019): Adam with decoupled weight decay.
 
-The decay shrinks θ directly, θ ← θ(1 − ηλ), outside the adaptive scaling, so the engine
-does not add λθ to the gradient (`DECOUPLED_WEIGHT_DECAY`).
+The update is Adam's; the decay shrinks θ directly before it, θ' = θ − ηλθ, outside the
+adaptive scaling, which the engine does for every convention marked
+`decoupled_weight_decay` (Keras decays every optimizer this way).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any, NamedTuple
 
 from foundation.params import Param
 from optim_core.definition import Card, Convention, first_order
-from optim_core.ops import named
 from optim_core.optimizers import _shared, adam
 
-DECOUPLED_WEIGHT_DECAY = True
 CORRECTED, FOLDED = adam.CORRECTED, adam.FOLDED
-
-State = adam.State
-Shown = adam.Shown
-BOOKKEEPING = adam.BOOKKEEPING
-SYMBOLS = {**adam.SYMBOLS, "weight_decay": (r"\lambda",), "decayed": (r"\theta'_{t}",)}
-HELP = adam.HELP
-init = adam.init
-
-
-class Hyper(NamedTuple):
-    beta1: Any
-    beta2: Any
-    eps: Any
-    weight_decay: Any  # λ, applied to θ directly
-
-
-def update(g, s, theta, lr, h, form):
-    """One AdamW step under `form`: decay θ, then Adam's step from there."""
-    decayed = named("decayed", theta * (1 - lr * h.weight_decay))
-    beta1_power, beta2_power, m, v = adam.moments(g, s, h)
-    new_theta, shown = adam.adam_step(decayed, m, v, v, beta1_power, beta2_power, lr, h.eps, form)
-    return new_theta, State(m, v, beta1_power, beta2_power), shown
+State, Hyper, Shown = adam.State, adam.Hyper, adam.Shown
+BOOKKEEPING, SYMBOLS, HELP = adam.BOOKKEEPING, adam.SYMBOLS, adam.HELP
+init, update = adam.init, adam.update
 
 
 SPEC = first_order(
@@ -66,6 +45,7 @@ SPEC = first_order(
             CORRECTED,
             ("torch", "optax"),
             "torch.optim.AdamW; optax.adamw; Loshchilov & Hutter (2019)",
+            decoupled_weight_decay=True,
         ),
         Convention(
             "folded",
@@ -74,6 +54,7 @@ SPEC = first_order(
             ("keras",),
             "keras.optimizers.AdamW",
             defaults={"eps": 1e-7},
+            decoupled_weight_decay=True,
         ),
     ),
     card=Card(

@@ -18,7 +18,7 @@ from foundation.params import ParameterError
 from surfaces.catalog import SURFACES
 from surfaces.core import CriticalPoint, Surface, SurfaceDef, bind
 
-__all__ = ["CriticalPoint", "Surface", "SurfaceDef", "definition", "get", "names"]
+__all__ = ["CriticalPoint", "Surface", "SurfaceDef", "definition", "from_formula", "get", "names"]
 
 
 def names() -> list[str]:
@@ -53,3 +53,23 @@ def get(name: str | Surface, **params: float) -> Surface:
 @lru_cache(maxsize=64)
 def _get_cached(name: str, params: tuple[tuple[str, float], ...]) -> Surface:
     return bind(definition(name), dict(params))
+
+
+def from_formula(
+    text: str,
+    *,
+    domain: object = None,
+    start: object = None,
+    name: str | None = None,
+    **params: float,
+) -> Surface:
+    """A surface typed as f(x, y) (`surfaces.formula`): exact gradient and Hessian,
+    free names other than x, y as parameters.
+
+    >>> s = from_formula("x^2/20 + y^2")
+    >>> s.grad([[-7.0, 2.0]]).tolist()
+    [[-0.7000000000000001, 4.0]]
+    """
+    from surfaces.formula import from_formula as build
+
+    return build(text, domain=domain, start=start, name=name, **params)

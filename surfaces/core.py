@@ -12,6 +12,7 @@ and compiled in memory on first use.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Callable
@@ -62,6 +63,8 @@ class SurfaceDef:
     level_scale: LevelScale = "linear"
     equal_aspect: bool = False
     lesson: str = ""
+    # The text a person typed (`surfaces.from_formula`); empty for the built-ins.
+    formula: str = ""
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
@@ -267,6 +270,8 @@ def find_critical_points(
         point = sol.x
         if not (sol.success and np.all(np.isfinite(point))):
             continue
+        if np.any(np.abs(point) > surface.escape_radius):  # "at infinity": no run gets there
+            continue
         if any(np.allclose(point, q, atol=1e-6) for q, _, _ in found):
             continue
         kind = _classify(surface, point)
@@ -307,7 +312,8 @@ def _runtime_numpy_functions(expression: str, parameter_names: tuple[str, ...]) 
     from surfaces.derive import NUMPY_SUFFIXES, load, numpy_source
 
     source = numpy_source(expression, parameter_names, "f")
-    namespace = load(source, expression, {"numpy": np})
+    # NumPy's printer writes max and min as functools.reduce(numpy.maximum, [...]).
+    namespace = load(source, expression, {"numpy": np, "functools": functools})
     return tuple(namespace[f"f_{suffix}"] for suffix in NUMPY_SUFFIXES)
 
 

@@ -72,8 +72,22 @@ def derivatives(expression: str, parameter_names: tuple[str, ...]) -> tuple[symp
     """f, ∂f/∂x, ∂f/∂y, ∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y², parameters left as symbols."""
     x, y = xy_symbols()
     f = parse(expression, parameter_names)
-    fx, fy = sympy.diff(f, x), sympy.diff(f, y)
-    return f, fx, fy, sympy.diff(fx, x), sympy.diff(fx, y), sympy.diff(fy, y)
+    fx, fy = _without_point_masses(sympy.diff(f, x)), _without_point_masses(sympy.diff(f, y))
+    second = (sympy.diff(fx, x), sympy.diff(fx, y), sympy.diff(fy, y))
+    return (f, fx, fy, *(_without_point_masses(d) for d in second))
+
+
+def _without_point_masses(expr: sympy.Expr) -> sympy.Expr:
+    """The derivative away from kinks: the Dirac deltas that differentiating abs, sign or
+    Heaviside leaves (on a set of measure zero) are dropped, so the Hessian of |x| at 0 is 0.
+
+    >>> x, _ = xy_symbols()
+    >>> _without_point_masses(sympy.diff(sympy.Abs(x), x, 2))
+    0
+    """
+    if not expr.has(sympy.DiracDelta):
+        return expr
+    return expr.replace(sympy.DiracDelta, lambda *_: sympy.S.Zero)
 
 
 def numpy_source(expression: str, parameter_names: Sequence[str], prefix: str) -> str:

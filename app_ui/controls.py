@@ -39,6 +39,8 @@ def optimizer_title(name: str) -> str:
 
 
 def surface_title(name: str) -> str:
+    if name == surfaces.FORMULA:
+        return t("formula.choice")
     return t(f"surface.{name}.title", default=surfaces.definition(name).title)
 
 
@@ -58,16 +60,26 @@ def param_label(param: Param) -> str:
 class SurfaceChoice:
     name: str
     params: dict[str, float]
+    formula: str = ""  # a typed function's text and view box (`app_ui.formula_controls`)
+    domain: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     def surface(self) -> surfaces.Surface:
+        if self.name == surfaces.FORMULA:
+            return surfaces.from_formula(self.formula, domain=self.domain, **self.params)
         return surfaces.get(self.name, **self.params)
 
 
 def _surface_changed() -> None:
     """A new surface starts from its own default point (its view box differs)."""
     name = st.session_state.get("surface")
-    if name in surfaces.names():
-        x, y = surfaces.definition(name).default_start
+    if name in surfaces.names() or name == surfaces.FORMULA:
+        from app_ui import formula_controls
+
+        x, y = (
+            formula_controls.default_start()
+            if name == surfaces.FORMULA
+            else surfaces.definition(name).default_start
+        )
         st.session_state["x0"], st.session_state["y0"] = float(x), float(y)
         st.session_state.pop("k", None)
 
@@ -75,10 +87,14 @@ def _surface_changed() -> None:
 def surface_controls(page: Page, default: str, container) -> SurfaceChoice:
     """Surface picker, its formula and lesson, and its parameters."""
     name = fields.choice(
-        page, "surface", t("app.ctl.surface"), surfaces.names(), default,
+        page, "surface", t("app.ctl.surface"), [*surfaces.names(), surfaces.FORMULA], default,
         titles=surface_title, help=t("app.ctl.surface_help"), container=container,
         on_change=_surface_changed,
     )  # fmt: skip
+    if name == surfaces.FORMULA:
+        from app_ui import formula_controls
+
+        return formula_controls.formula_surface_controls(page, container)
     definition = surfaces.definition(name)
     surface_formula(definition.latex, container)
     params: dict[str, float] = {}

@@ -15,10 +15,13 @@ from __future__ import annotations
 from experiments import Experiment
 from experiments.presets import Preset
 from optim_core import schedules, spec
+from surfaces import FORMULA
 
 COMPARE_PAGE = "pages/2_Compare.py"
 EXPLORE_PAGE = "pages/1_Explore.py"
 SCHEDULES_PAGE = "pages/3_Schedules.py"
+# A typed function's view box: x from xmin to xmax, y from ymin to ymax.
+VIEW_KEYS = ("xmin", "xmax", "ymin", "ymax")
 
 
 def value_text(value: object) -> str:
@@ -39,6 +42,11 @@ def value_text(value: object) -> str:
 def experiment_params(experiment: Experiment, *, layout: str | None = None) -> dict[str, str]:
     """Every setting of `experiment` as query parameters."""
     params = {"surface": experiment.surface}
+    if experiment.surface == FORMULA:
+        params["formula"] = experiment.formula
+        (x_low, x_high), (y_low, y_high) = experiment.surface_object().domain
+        for key, value in zip(VIEW_KEYS, (x_low, x_high, y_low, y_high), strict=True):
+            params[key] = value_text(float(value))
     for name, value in experiment.surface_params.items():
         params[f"{experiment.surface}_{name}"] = value_text(float(value))
     x0, y0 = experiment.start_point

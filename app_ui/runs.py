@@ -45,13 +45,14 @@ def run_experiment(experiment: Experiment) -> list[Trajectory]:
 
 
 @st.cache_data(max_entries=BACKGROUND_CACHE_ENTRIES, show_spinner=False)
-def contour_background(surface_name: str, params_json: str, dark: bool, width: int) -> str:
-    """The contour image of a surface (a PNG data URI): data, not a figure."""
+def contour_background(surface_json: str, dark: bool, width: int) -> str:
+    """The contour image of a surface (a PNG data URI): data, not a figure.  The key is
+    the surface's settings (name, parameters and, for a typed function, its text and view)."""
     import json
 
-    import surfaces
-
-    surface = surfaces.get(surface_name, **json.loads(params_json))
+    keys = ("surface", "surface_params", "formula", "domain")
+    settings = {key: value for key, value in json.loads(surface_json).items() if key in keys}
+    surface = Experiment(runs=(), **settings).surface_object()
     return background.contour_background(surface, dark=dark, width=width)
 
 
@@ -60,8 +61,13 @@ def background_for(
 ) -> str:
     import json
 
-    params = json.dumps(dict(experiment.surface_params), sort_keys=True)
-    return contour_background(experiment.surface, params, dark, width)
+    settings = {
+        "surface": experiment.surface,
+        "surface_params": dict(experiment.surface_params),
+        "formula": experiment.formula,
+        "domain": experiment.domain,
+    }
+    return contour_background(json.dumps(settings, sort_keys=True), dark, width)
 
 
 # --- what the tables and messages say -----------------------------------------------------------
@@ -85,7 +91,11 @@ def event_messages(trajectories: Sequence[Trajectory], labels: Sequence[str]) ->
     messages = []
     for trajectory, label in zip(trajectories, labels, strict=True):
         diverged, left = run_events(trajectory)
-        if diverged is not None and left is not None:
+        if diverged is not None and getattr(trajectory.surface.definition, "formula", ""):
+            # A typed function's divergence is mostly a step out of its domain: say where.
+            x, y = (f"{float(v):.4g}" for v in trajectory.path[diverged - 1])
+            messages.append(t("formula.run.left_domain", label=label, step=diverged, x=x, y=y))
+        elif diverged is not None and left is not None:
             messages.append(t("app.run.diverged_left", label=label, step=diverged, left=left))
         elif diverged is not None:
             messages.append(t("app.run.diverged", label=label, step=diverged))

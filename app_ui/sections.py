@@ -41,6 +41,8 @@ def build_experiment(
     `ParameterError` naming the bad value."""
     experiment = Experiment(
         surface=surface.name,
+        formula=surface.formula,
+        domain=surface.domain,
         runs=tuple(run_configs),
         surface_params=dict(surface.params),
         start=(float(start[0]), float(start[1])),
@@ -159,6 +161,9 @@ def lazy_expander(
 
 
 def surface_header(surface_choice: SurfaceChoice) -> None:
+    if surface_choice.name == controls.surfaces.FORMULA:
+        st.caption(t("formula.lesson"))
+        return
     definition = controls.surfaces.definition(surface_choice.name)
     st.caption(
         t(f"surface.{definition.name}.lesson", default=definition.lesson)

@@ -95,8 +95,15 @@ class Experiment:
     seed: int = 0
     gradient: str = "analytic"
     fd_step: float = engine.DEFAULT_FD_STEP
+    # The typed f(x, y) and its view box when `surface` is "formula" (`surfaces.from_formula`).
+    formula: str = ""
+    domain: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     def surface_object(self) -> surfaces.Surface:
+        if self.surface == surfaces.FORMULA:
+            return surfaces.from_formula(
+                self.formula, domain=self.domain, **dict(self.surface_params)
+            )
         return surfaces.get(self.surface, **dict(self.surface_params))
 
     @property
@@ -130,10 +137,17 @@ class Experiment:
 
     # --- serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        typed = {}
+        if self.surface == surfaces.FORMULA:
+            typed = {
+                "formula": self.formula,
+                "domain": [list(r) for r in self.surface_object().domain],
+            }
         return {
             "format": SETTINGS_FORMAT,
             "version": SETTINGS_VERSION,
             "surface": self.surface,
+            **typed,
             "surface_params": dict(self.surface_params),
             "start": list(self.start_point),
             "steps": self.steps,
@@ -158,11 +172,20 @@ class Experiment:
         version = data.get("version", SETTINGS_VERSION)
         if version != SETTINGS_VERSION:
             raise ParameterError("version", version, str(SETTINGS_VERSION))
-        surface = surfaces.definition(data.get("surface", "bowl")).name
         params = data.get("surface_params") or {}
         if not isinstance(params, Mapping):
             raise ParameterError("surface_params", params, "an object of numbers")
-        surf = surfaces.get(surface, **dict(params))
+        typed: dict[str, Any] = {}
+        if data.get("surface") == surfaces.FORMULA:
+            surface = surfaces.FORMULA
+            surf = surfaces.from_formula(data.get("formula"), domain=data.get("domain"), **params)
+            typed = {"formula": surf.definition.formula, "domain": surf.domain}
+        else:
+            surface = surfaces.definition(data.get("surface", "bowl")).name
+            for key in ("formula", "domain"):
+                if data.get(key) is not None:
+                    raise ParameterError(key, data[key], f"absent for surface {surface!r}")
+            surf = surfaces.get(surface, **dict(params))
         start = data.get("start")
         if start is not None:
             start = tuple(float(v) for v in engine.validate_start(start).reshape(-1))
@@ -186,6 +209,7 @@ class Experiment:
                 data.get("fd_step", engine.DEFAULT_FD_STEP), owner="settings"
             ),
             runs=tuple(RunConfig.from_dict(r) for r in runs_data),
+            **typed,
         )
 
     @classmethod

@@ -2,6 +2,7 @@
 
     python -m exports preset dlfs_ch6 --format gif --out slides/
     python -m exports settings my.json --format pdf png csv
+    python -m exports formula "x^2 + 3y^2" --optimizer adam sgd --lr 0.1 --format gif
     python -m exports list presets
     python -m exports list formats
     python -m exports preset dlfs_ch6 --format png --lang ko   # Korean labels and messages
@@ -134,9 +135,50 @@ def build_parser() -> argparse.ArgumentParser:
     preset.add_argument("key", help=t("export.cli.preset_key"))
     settings = commands.add_parser("settings", parents=[render], help=t("export.cli.settings"))
     settings.add_argument("file", type=Path, help=t("export.cli.settings_file"))
+    _formula_command(commands, render)
     listing = commands.add_parser("list", parents=[language], help=t("export.cli.list"))
     listing.add_argument("what", choices=("presets", "formats"))
     return parser
+
+
+def _formula_command(commands, render: argparse.ArgumentParser) -> None:
+    """`formula TEXT`: runs on a typed function (`surfaces.from_formula`)."""
+    import optim_core
+
+    typed = commands.add_parser("formula", parents=[render], help=t("formula.cli.help"))
+    typed.add_argument("text", help=t("formula.cli.text"))
+    typed.add_argument("--optimizer", nargs="+", default=["adam"], choices=optim_core.names(),
+                       metavar="OPTIMIZER", help=t("formula.cli.optimizer"))  # fmt: skip
+    typed.add_argument("--lr", type=float, help=t("formula.cli.lr"))
+    typed.add_argument("--steps", type=int, default=100, help=t("formula.cli.steps"))
+    typed.add_argument("--start", nargs=2, type=float, metavar=("X", "Y"),
+                       help=t("formula.cli.start"))  # fmt: skip
+    typed.add_argument("--view", nargs=4, type=float, metavar=("XMIN", "XMAX", "YMIN", "YMAX"),
+                       help=t("formula.cli.view"))  # fmt: skip
+    typed.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                       help=t("formula.cli.param"))  # fmt: skip
+
+
+def formula_experiment(args: argparse.Namespace) -> Experiment:
+    """The experiment the `formula` command describes, validated like a settings file."""
+    params = {}
+    for item in args.param:
+        name, _, value = item.partition("=")
+        try:
+            params[name.strip()] = float(value)
+        except ValueError:
+            raise ParameterError("--param", item, "NAME=NUMBER, e.g. a=2") from None
+    hyper = {} if args.lr is None else {"lr": args.lr}
+    data = {
+        "surface": "formula",
+        "formula": args.text,
+        "domain": None if args.view is None else [args.view[:2], args.view[2:]],
+        "surface_params": params,
+        "start": args.start,
+        "steps": args.steps,
+        "runs": [{"optimizer": name, "hyper": hyper} for name in args.optimizer],
+    }
+    return Experiment.from_dict(data)
 
 
 def load_settings(path: Path) -> Experiment:
@@ -187,6 +229,8 @@ def run(args: argparse.Namespace) -> list[Path]:
     if args.command == "preset":
         preset = presets.get(args.key)
         experiment, stem, layout = preset.experiment, args.name or preset.key, preset.layout
+    elif args.command == "formula":
+        experiment, stem, layout = formula_experiment(args), args.name or "formula", "overlay"
     else:
         experiment = load_settings(args.file)
         stem = args.name or args.file.name.removesuffix(".json").removesuffix(".settings")

@@ -137,7 +137,14 @@ def allowed_text(allowed: str) -> str:
 
 def error_text(error: Exception) -> str:
     """A parameter error (anything with `name`, `value`, `allowed` and `owner`, as
-    `optim_core.ParameterError`) in the current language; English is ``str(error)``."""
+    `optim_core.ParameterError`) in the current language; English is ``str(error)``.
+    An error that names its `problem` by key (a refused formula) is said with the
+    catalogue's ``<name>.error.<problem>`` text, filled with its `details`."""
+    problem = getattr(error, "problem", None)
+    if isinstance(problem, str) and get_language() != DEFAULT_LANGUAGE:
+        name = getattr(error, "name", "")
+        reason = t(f"{name}.error.{problem}", **getattr(error, "details", {}))
+        return t(f"{name}.error", reason=reason, value=repr(getattr(error, "value", "")))
     fields = [getattr(error, name, None) for name in ("name", "value", "allowed")]
     if get_language() == DEFAULT_LANGUAGE or not all(isinstance(f, str) for f in fields[::2]):
         return str(error)

@@ -6,6 +6,8 @@
 [[-0.7000000000000001, 4.0]]
 >>> [p.xy for p in surfaces.get("himmelblau").minima][:1]
 [(3.0, 2.0)]
+>>> surfaces.from_formula("x^2/20 + y^2").grad([[-7.0, 2.0]]).tolist()  # typed: the same
+[[-0.7000000000000001, 4.0]]
 """
 
 from __future__ import annotations
@@ -17,8 +19,19 @@ import numpy as np
 from foundation.params import ParameterError
 from surfaces.catalog import SURFACES
 from surfaces.core import CriticalPoint, Surface, SurfaceDef, bind
+from surfaces.formula import FORMULA_SURFACE as FORMULA
+from surfaces.formula import from_formula
 
-__all__ = ["CriticalPoint", "Surface", "SurfaceDef", "definition", "from_formula", "get", "names"]
+__all__ = [
+    "FORMULA",
+    "CriticalPoint",
+    "Surface",
+    "SurfaceDef",
+    "definition",
+    "from_formula",
+    "get",
+    "names",
+]
 
 
 def names() -> list[str]:
@@ -53,23 +66,3 @@ def get(name: str | Surface, **params: float) -> Surface:
 @lru_cache(maxsize=64)
 def _get_cached(name: str, params: tuple[tuple[str, float], ...]) -> Surface:
     return bind(definition(name), dict(params))
-
-
-def from_formula(
-    text: str,
-    *,
-    domain: object = None,
-    start: object = None,
-    name: str | None = None,
-    **params: float,
-) -> Surface:
-    """A surface typed as f(x, y) (`surfaces.formula`): exact gradient and Hessian,
-    free names other than x, y as parameters.
-
-    >>> s = from_formula("x^2/20 + y^2")
-    >>> s.grad([[-7.0, 2.0]]).tolist()
-    [[-0.7000000000000001, 4.0]]
-    """
-    from surfaces.formula import from_formula as build
-
-    return build(text, domain=domain, start=start, name=name, **params)

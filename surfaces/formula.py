@@ -115,12 +115,68 @@ class ParsedFormula:
         return sympy.srepr(self.sympy_expression)
 
 
-def _fail(text: str, problem: str) -> ParameterError:
-    shown = text if len(text) <= 60 else text[:57] + "..."
-    return ParameterError("formula", shown, f"an expression in x and y: {problem}")
+# Every refusal, by key: the English text here, every language's in the i18n catalogue
+# (`formula.error.<key>`, checked equal to these by the tests).
+PROBLEMS = {
+    "too_long": "at most {limit} characters (this one has {length})",
+    "character": "unexpected character {char} at column {column}",
+    "lookalike": "unexpected character {char} ({code}, did you mean '{ascii}'?) at column {column}",
+    "unicode": "unexpected character {char} ({code}) at column {column}",
+    "underscore": "names may not start with '_' ('{name}' at column {column})",
+    "word": "unexpected word '{name}' at column {column}",
+    "long_name": "name '{name}' at column {column} is longer than {limit}",
+    "nested": "more than {limit} nested parentheses at column {column}",
+    "unexpected": "unexpected '{token}' at column {column}",
+    "unclosed": "'(' at column {column} is never closed",
+    "empty": "the formula is empty",
+    "parentheses": "{name} at column {column} needs its argument in parentheses",
+    "unknown_function": "unknown function '{name}' at column {column}"
+    " (write {name}*(...) for a product)",
+    "ends_early": "the formula ends too early (after '{token}' at column {column})",
+    "too_many_nodes": "more than {limit} numbers, names and operations at column {column}",
+    "too_deep": "operations nested more than {limit} deep at column {column}",
+    "big_number": "numbers must be at most {limit} at column {column}",
+    "constant": "a constant that is not a finite real number at column {column}",
+    "division_by_zero": "division by zero at column {column}",
+    "operator": "unexpected operator '{operator}' at column {column}",
+    "syntax": "unexpected {what} at column {column}",
+    "reserved": "'{name}' is reserved at column {column}",
+    "sympy_name": "'{name}' is reserved (a SymPy name)",
+    "parameters": "more than {limit} parameters ('{name}' at column {column})",
+    "tower": "a power inside an exponent (a tower) at column {column}",
+    "big_exponent": "exponents must be at most {limit} at column {column}",
+    "keywords": "{name} takes plain arguments at column {column}",
+    "arity_one": "{name} takes one argument at column {column}",
+    "arity": "{name} takes {count} arguments at column {column}",
+    "arity_range": "{name} takes {fewest} to {most} arguments at column {column}",
+    "not_real": "the formula is not a finite real number (complex, 1/0 or 0/0)",
+    "derived_size": "its gradient and Hessian have {size} operations (at most {limit})",
+}
 
 
-def _describe(char: str) -> str:
+class FormulaError(ParameterError):
+    """A refused formula: `problem` (a key of `PROBLEMS`) and `details` say why and where,
+    so that the app can say it in the reader's language."""
+
+    def __init__(self, text: str, problem: str, **details: Any) -> None:
+        self.problem, self.details = problem, details
+        self.column = details.get("column")
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        super().__init__("formula", shown, "an expression in x and y: " + self.reason)
+
+    @property
+    def reason(self) -> str:
+        return PROBLEMS[self.problem].format(**self.details)
+
+
+def _fail(text: str, problem: str, **details: Any) -> FormulaError:
+    return FormulaError(text, problem, **details)
+
+
+def _character_error(text: str, char: str, column: int) -> FormulaError:
+    """An unexpected character, with its code point and the ASCII it imitates, if any."""
+    if char.isascii():
+        return _fail(text, "character", char=repr(char), column=column)
     name = unicodedata.name(char, "")
     code = f"U+{ord(char):04X}" + (f" {name}" if name else "")
     ascii_form = unicodedata.normalize("NFKC", char)
@@ -129,10 +185,11 @@ def _describe(char: str) -> str:
             name.split()[-1], ""
         )
         ascii_form = ascii_form.upper() if "CAPITAL" in name else ascii_form
-    if char.isascii():
-        return repr(char)
-    hint = f", did you mean '{ascii_form}'?" if ascii_form.isascii() and ascii_form else ""
-    return f"'{char}' ({code}{hint})"
+    if ascii_form and ascii_form.isascii() and ascii_form.isprintable():
+        return _fail(
+            text, "lookalike", char=f"'{char}'", code=code, ascii=ascii_form, column=column
+        )
+    return _fail(text, "unicode", char=f"'{char}'", code=code, column=column)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -140,7 +197,7 @@ def tokenize(text: str) -> list[Token]:
     if not isinstance(text, str):
         raise ParameterError("formula", type(text).__name__, "text")
     if len(text) > MAX_LENGTH:
-        raise _fail(text, f"at most {MAX_LENGTH} characters (this one has {len(text)})")
+        raise _fail(text, "too_long", limit=MAX_LENGTH, length=len(text))
     text = "".join(_PASTED.get(c, c) for c in text)
     tokens: list[Token] = []
     depth = 0
@@ -150,9 +207,7 @@ def tokenize(text: str) -> list[Token]:
         match = _TOKEN.match(text, position)
         column = position + 1
         if match is None or not text[position].isascii():
-            raise _fail(
-                text, f"unexpected character {_describe(text[position])} at column {column}"
-            )
+            raise _character_error(text, text[position], column)
         kind, value = match.lastgroup, match.group()
         position = match.end()
         if kind == "space":
@@ -165,27 +220,27 @@ def tokenize(text: str) -> list[Token]:
             depth += 1
             opened.append(column)
             if depth > MAX_DEPTH:
-                raise _fail(text, f"more than {MAX_DEPTH} nested parentheses at column {column}")
+                raise _fail(text, "nested", limit=MAX_DEPTH, column=column)
         elif value == ")":
             if not opened:
-                raise _fail(text, f"unexpected ')' at column {column}")
+                raise _fail(text, "unexpected", token=")", column=column)
             depth -= 1
             opened.pop()
         tokens.append(Token(kind, "**" if value == "^" else value, column))
     if opened:
-        raise _fail(text, f"'(' at column {opened[-1]} is never closed")
+        raise _fail(text, "unclosed", column=opened[-1])
     if not tokens:
-        raise _fail(text, "the formula is empty")
+        raise _fail(text, "empty")
     return tokens
 
 
 def _check_name(text: str, name: str, column: int) -> None:
     if name.startswith("_"):
-        raise _fail(text, f"names may not start with '_' ({name!r} at column {column})")
+        raise _fail(text, "underscore", name=name, column=column)
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        raise _fail(text, f"unexpected word {name!r} at column {column}")
+        raise _fail(text, "word", name=name, column=column)
     if len(name) > MAX_NAME_LENGTH:
-        raise _fail(text, f"name {name!r} at column {column} is longer than {MAX_NAME_LENGTH}")
+        raise _fail(text, "long_name", name=name, column=column, limit=MAX_NAME_LENGTH)
 
 
 def python_text(tokens: list[Token], text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -203,10 +258,7 @@ def python_text(tokens: list[Token], text: str) -> tuple[str, list[tuple[int, in
             parts.append(" ")
             offset += 1
         if previous is not None and previous.kind == "function" and token.text != "(":
-            raise _fail(
-                text,
-                f"{previous.text} at column {previous.column} needs its argument in parentheses",
-            )
+            raise _fail(text, "parentheses", name=previous.text, column=previous.column)
         if (
             token.text == "("
             and previous is not None
@@ -214,22 +266,15 @@ def python_text(tokens: list[Token], text: str) -> tuple[str, list[tuple[int, in
             and previous.text not in CONSTANTS
             and not re.fullmatch(r"[A-Za-z][0-9]*", previous.text)
         ):  # b(y - x^2) is a product; foo(x), eval(x) are calls of unknown functions
-            raise _fail(
-                text,
-                f"unknown function {previous.text!r} at column {previous.column}"
-                f" (write {previous.text}*(...) for a product)",
-            )
+            raise _fail(text, "unknown_function", name=previous.text, column=previous.column)
         positions.append((offset, token.column))
         parts.append(token.text)
         offset += len(token.text)
         previous = token
     if previous is not None and previous.kind == "function":
-        raise _fail(text, f"{previous.text} at column {previous.column} needs an argument")
+        raise _fail(text, "parentheses", name=previous.text, column=previous.column)
     if previous is not None and previous.kind == "op" and previous.text != ")":
-        raise _fail(
-            text,
-            f"the formula ends too early (after '{previous.text}' at column {previous.column})",
-        )
+        raise _fail(text, "ends_early", token=previous.text, column=previous.column)
     return "".join(parts), positions
 
 
@@ -272,10 +317,10 @@ class _Walker:
                 return typed
         return self.column(node)
 
-    def fail(self, node: ast.AST, problem: str) -> ParameterError:
+    def fail(self, node: ast.AST, problem: str, **details: Any) -> FormulaError:
         # A binary operation is reported at its operator, not at its left operand.
         column = self.operator_column(node) if isinstance(node, ast.BinOp) else self.column(node)
-        return _fail(self.text, f"{problem} at column {column}")
+        return _fail(self.text, problem, column=column, **details)
 
     # --- pass 1: the whitelist and the bounds, before SymPy is imported ---------------------
     def check(self, node: ast.AST, depth: int = 0) -> float | None:
@@ -284,15 +329,15 @@ class _Walker:
         that does not fit one (`exp(exp(exp(100)))`, `(10^15)^64`)."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self.fail(node, f"more than {MAX_NODES} numbers, names and operations")
+            raise self.fail(node, "too_many_nodes", limit=MAX_NODES)
         if depth > MAX_DEPTH:
-            raise self.fail(node, f"operations nested more than {MAX_DEPTH} deep")
+            raise self.fail(node, "too_deep", limit=MAX_DEPTH)
         if isinstance(node, ast.Constant):
             value = node.value
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self.fail(node, "unexpected value")
+                raise self.fail(node, "syntax", what=_node_words(node))
             if not abs(value) <= MAX_LITERAL:
-                raise self.fail(node, f"numbers must be at most {MAX_LITERAL:g}")
+                raise self.fail(node, "big_number", limit=f"{MAX_LITERAL:g}")
             return float(value)
         if isinstance(node, ast.Name):
             self.check_name(node)
@@ -306,7 +351,7 @@ class _Walker:
             )
         if isinstance(node, ast.BinOp):
             if not isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
-                raise self.fail(node, "unexpected operator " + _node_words(node.op))
+                raise self.fail(node, "operator", operator=_node_words(node.op).strip("'"))
             if isinstance(node.op, ast.Pow):
                 self.check_exponent(node.right)
             values = [
@@ -318,7 +363,7 @@ class _Walker:
             self.check_call(node)
             values = [self.check(argument, depth + 1) for argument in node.args]
             return self.constant(node, _MATH[node.func.id], values)
-        raise self.fail(node, "unexpected " + _node_words(node))
+        raise self.fail(node, "syntax", what=_node_words(node))
 
     def constant(self, node: ast.AST, function: Any, values: list[float | None]) -> float | None:
         if any(v is None for v in values):
@@ -326,11 +371,11 @@ class _Walker:
         try:
             value = float(function(*values))
         except ZeroDivisionError:
-            raise self.fail(node, "division by zero") from None
+            raise self.fail(node, "division_by_zero") from None
         except (ValueError, OverflowError):
             value = math.nan
         if not abs(value) <= MAX_CONSTANT:
-            raise self.fail(node, "a constant that is not a finite real number")
+            raise self.fail(node, "constant")
         return value
 
     def check_name(self, node: ast.Name) -> None:
@@ -338,38 +383,40 @@ class _Walker:
         if name in (*VARIABLES, *CONSTANTS) or name in self.parameters:
             return
         if name in FUNCTIONS:
-            raise self.fail(node, f"{name} needs an argument in parentheses")
+            raise self.fail(node, "parentheses", name=name)
         if name in _RESERVED:
-            raise self.fail(node, f"{name!r} is reserved")
+            raise self.fail(node, "reserved", name=name)
         if len(self.parameters) >= MAX_PARAMETERS:
-            raise self.fail(node, f"more than {MAX_PARAMETERS} parameters ({name!r})")
+            raise self.fail(node, "parameters", limit=MAX_PARAMETERS, name=name)
         self.parameters.append(name)
 
     def check_exponent(self, exponent: ast.AST) -> None:
         """Exponents are bounded numbers or expressions without powers (no towers)."""
         for inner in ast.walk(exponent):
             if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Pow):
-                raise self.fail(inner, "a power inside an exponent (a tower)")
+                raise self.fail(inner, "tower")
             if isinstance(inner, ast.Call) and getattr(inner.func, "id", "") == "exp":
-                raise self.fail(inner, "exp inside an exponent (a tower)")
+                raise self.fail(inner, "tower")
             if (
                 isinstance(inner, ast.Constant)
                 and isinstance(inner.value, (int, float))
                 and not abs(inner.value) <= MAX_EXPONENT
             ):
-                raise self.fail(inner, f"exponents must be at most {MAX_EXPONENT}")
+                raise self.fail(inner, "big_exponent", limit=MAX_EXPONENT)
 
     def check_call(self, node: ast.Call) -> None:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            raise self.fail(node, "unknown function")
+            raise self.fail(node, "syntax", what=_node_words(node))
         name = node.func.id
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-            raise self.fail(node, f"{name} takes plain arguments")
+            raise self.fail(node, "keywords", name=name)
         arity = FUNCTIONS[name][1]
         fewest, most = (arity, arity) if isinstance(arity, int) else arity
         if not fewest <= len(node.args) <= most:
-            count = str(fewest) if fewest == most else f"{fewest} to {most}"
-            raise self.fail(node, f"{name} takes {count} argument{'s' if most > 1 else ''}")
+            if fewest == most:
+                problem = "arity_one" if fewest == 1 else "arity"
+                raise self.fail(node, problem, name=name, count=fewest)
+            raise self.fail(node, "arity_range", name=name, fewest=fewest, most=most)
 
     # --- pass 2: the SymPy expression -------------------------------------------------------
     def build(self, node: ast.AST) -> sympy.Expr:
@@ -397,7 +444,7 @@ class _Walker:
                 return left * right
             if isinstance(node.op, ast.Div):
                 if right == 0:
-                    raise self.fail(node, "division by zero")
+                    raise self.fail(node, "division_by_zero")
                 return left / right
             return left**right
         args = [self.build(a) for a in node.args]
@@ -437,26 +484,25 @@ def _node_words(node: ast.AST) -> str:
     return words.get(type(node), type(node).__name__.lower())
 
 
-def _syntax_column(
-    error: SyntaxError, tokens: list[Token], positions: list[tuple[int, int]]
-) -> str:
+def _syntax_error(
+    text: str, error: SyntaxError, tokens: list[Token], positions: list[tuple[int, int]]
+) -> FormulaError:
     """`unexpected <token> at column <n>` for the token where Python's parser stopped."""
     offset = (error.offset or 1) - 1
     for token, (start, _) in zip(reversed(tokens), reversed(positions), strict=True):
         if start <= offset < start + len(token.text):
-            return f"unexpected '{token.text}' at column {token.column}"
+            return _fail(text, "unexpected", token=token.text, column=token.column)
     last = tokens[-1]
-    return f"the formula ends too early (after '{last.text}' at column {last.column})"
+    return _fail(text, "ends_early", token=last.text, column=last.column)
 
 
 def _check_result(text: str, expr: sympy.Expr) -> None:
     import sympy
 
     if expr.has(sympy.I) or expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        raise _fail(text, "the formula is not a finite real number (complex, 1/0 or 0/0)")
-    for number in expr.atoms(sympy.Number):
-        if not abs(number) <= MAX_CONSTANT:
-            raise _fail(text, f"a constant beyond {MAX_CONSTANT:g} ({sympy.sstr(number)[:20]})")
+        raise _fail(text, "not_real")
+    if any(not abs(number) <= MAX_CONSTANT for number in expr.atoms(sympy.Number)):
+        raise _fail(text, "not_real")
 
 
 def parse_formula(text: str) -> ParsedFormula:
@@ -466,7 +512,7 @@ def parse_formula(text: str) -> ParsedFormula:
     try:
         tree = ast.parse(python, mode="eval")
     except SyntaxError as error:
-        raise _fail(text, _syntax_column(error, tokens, positions)) from None
+        raise _syntax_error(text, error, tokens, positions) from None
     walker = _Walker(text, python, positions)
     walker.check(tree.body)
     import sympy
@@ -475,7 +521,7 @@ def parse_formula(text: str) -> ParsedFormula:
     _check_result(text, expr)
     clash = set(walker.parameters) & _srepr_names(expr)
     if clash:
-        raise _fail(text, f"{sorted(clash)[0]!r} is reserved (a SymPy name)")
+        raise _fail(text, "sympy_name", name=sorted(clash)[0])
     return ParsedFormula(
         text=text,
         expression=ast.unparse(tree),
@@ -522,10 +568,7 @@ def _check_derived_size(parsed: ParsedFormula) -> None:
     derived = derivatives(parsed.key, parsed.parameters)
     size = sum(sympy.count_ops(d) for d in derived)
     if size > MAX_DERIVED_OPS:
-        raise _fail(
-            parsed.text,
-            f"its gradient and Hessian have {size} operations (at most {MAX_DERIVED_OPS})",
-        )
+        raise _fail(parsed.text, "derived_size", size=size, limit=MAX_DERIVED_OPS)
 
 
 def validate_domain(domain: Any) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -584,7 +627,7 @@ def formula_definition(
         raise ParameterError("name", name, "text of 1 to 60 characters")
     definition = SurfaceDef(
         name=FORMULA_SURFACE,
-        title=name or parsed.expression,
+        title=name or "f(x, y) = " + " ".join(parsed.text.split()),
         expression=parsed.key,
         latex="f(x, y) = " + parsed.latex,
         description=parsed.expression,
@@ -627,7 +670,8 @@ def _default_start(definition: SurfaceDef) -> tuple[float, float]:
         np.isfinite(surface.grad(candidates)), -1
     )
     index = int(np.argmax(finite)) if finite.any() else 0
-    return float(candidates[index, 0]), float(candidates[index, 1])
+    # Rounded as a person would type it: -2.1, not -2.0999999999999996.
+    return round(float(candidates[index, 0]), 6), round(float(candidates[index, 1]), 6)
 
 
 def from_formula(

@@ -89,8 +89,9 @@ HOSTILE = {
     "sin(x=1)": "'=' at column 6",
     "sin(*x)": "sin takes plain arguments at column 1",
     "sin x": "sin at column 1 needs its argument in parentheses",
-    "sin": "sin at column 1 needs an argument",
-    "sin(x, y)": "sin takes 1 argument at column 1",
+    "sin": "sin at column 1 needs its argument in parentheses",
+    "atan2(x)": "atan2 takes 2 arguments at column 1",
+    "sin(x, y)": "sin takes one argument at column 1",
     "min(x)": "min takes 2 to 4 arguments at column 1",
     "sin(x) + )": "unexpected ')' at column 10",
     "(x + y": "'(' at column 1 is never closed",
@@ -105,7 +106,7 @@ HOSTILE = {
     "xy * x": "'xy' is reserved",
     "numpy * x": "'numpy' is reserved",
     "E * x": "'E' is reserved",
-    "a + b + c + d + f + g + h": "more than 6 parameters ('h')",
+    "a + b + c + d + f + g + h": "more than 6 parameters ('h' at column 25)",
     "averyveryverylongname * x": "longer than 12",
 }
 
@@ -244,6 +245,7 @@ def test_domain_start_and_name():
     assert s.domain == ((0.0, 2.0), (-1.0, 3.0))
     assert s.default_start == (1.5, 2.5)
     assert s.title == "cup"
+    assert surfaces.from_formula("  a x^2 +\n 3y^2").title == "f(x, y) = a x^2 + 3y^2"
     for bad in (((1, 0), (0, 1)), ((0, 1),), ((0, np.inf), (0, 1)), "box"):
         with pytest.raises(ParameterError, match="domain"):
             surfaces.from_formula("x", domain=bad)

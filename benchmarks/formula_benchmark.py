@@ -1,0 +1,89 @@
+"""A typed function's speed, measured against a built-in surface in the same run.
+
+    python benchmarks/formula_benchmark.py
+
+1. From a new formula's text to the first chart figure (Explore's: one run of 60
+   momentum steps, the animated contour with its background, stationary points):
+   parse, derive, compile included; each repeat types a formula never seen before.
+   Goal: within 1 s.  Reference: the same chart for a built-in (its code is generated
+   ahead of time and its callbacks cached on disk).
+2. A parameter slider on a typed formula (`a x^2 + b y^2`, a new value of a each time)
+   against the same slider on the built-in bowl (`a x^2 + b y^2`): rebind, run, redraw.
+   Goal: ratio about 1.
+
+Times are the best of several repeats (the machines are shared and noisy); the ratios
+are what to compare.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import optim_core  # noqa: E402
+import surfaces  # noqa: E402
+from viz import contour  # noqa: E402
+
+REPEATS = 5
+STEPS = 60
+FIRST_CHART_GOAL = 1.0  # seconds
+_fresh = itertools.count(1)
+
+
+def chart(surface: surfaces.Surface):
+    """Explore's first chart: one run, its contour figure, the stationary points."""
+    trajectory = optim_core.run("momentum", surface, steps=STEPS, lr=0.05, momentum=0.9)
+    return contour.contour_figure(surface, [trajectory], ["Momentum"], arrows=True, clickable=True)
+
+
+def best_of(fn, repeats: int = REPEATS, warm: bool = True) -> float:
+    if warm:
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def new_formula_chart() -> None:
+    k = next(_fresh)  # a formula never typed before: nothing of it is cached
+    chart(surfaces.from_formula(f"sin(x) cos(y) + 0.{k:04d}1(x^2 + y^2) + {k}/1000 x y"))
+
+
+def main() -> None:
+    chart(surfaces.get("local_minima"))  # load SymPy, Numba, Plotly and the loops once
+    new_formula_chart()
+    builtin = best_of(lambda: chart(surfaces.get("local_minima")))
+    typed = best_of(new_formula_chart, warm=False)
+    print("1. new formula text -> first chart figure (parse, derive, compile, run, draw)")
+    print(f"   built-in chart {builtin * 1e3:8.1f} ms")
+    print(f"   typed formula  {typed * 1e3:8.1f} ms   ratio {typed / builtin:5.1f}x   "
+          f"goal <= {FIRST_CHART_GOAL:g} s: {'met' if typed <= FIRST_CHART_GOAL else 'NOT met'}")  # fmt: skip
+
+    values = itertools.count(1)
+    typed_text = "a x^2 + b y^2"
+
+    def slide_builtin() -> None:
+        chart(surfaces.get("bowl", a=0.05 + next(values) * 1e-4))
+
+    def slide_typed() -> None:
+        chart(surfaces.from_formula(typed_text, domain=((-10, 10), (-5, 5)),
+                                    a=0.05 + next(values) * 1e-4))  # fmt: skip
+
+    builtin_slide = best_of(slide_builtin)
+    typed_slide = best_of(slide_typed)
+    print("2. parameter slider: rebind, run, redraw")
+    print(f"   built-in bowl  {builtin_slide * 1e3:8.1f} ms")
+    print(f"   typed formula  {typed_slide * 1e3:8.1f} ms   ratio "
+          f"{typed_slide / builtin_slide:5.2f}x")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

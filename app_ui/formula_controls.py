@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_ui import fields
-from app_ui.controls import FORMULA_KEY, SurfaceChoice, param_label
+from app_ui.controls import FORMULA_KEY, SurfaceChoice
 from app_ui.links import VIEW_KEYS
 from app_ui.page import Page
 from foundation.params import ParameterError
@@ -75,7 +75,8 @@ def formula_surface_controls(page: Page, container) -> SurfaceChoice:
     for name in parsed.parameters:
         param = formula.parameter(name)
         params[name] = fields.param_control(
-            page, f"{FORMULA}_{name}", param, param.default, label=param_label(param),
+            page, f"{FORMULA}_{name}", param, param.default,
+            label=t("formula.param_label", symbol=param.symbol),
             help=t("formula.param_help", name=name), owner=FORMULA, container=container,
         )  # fmt: skip
     return SurfaceChoice(FORMULA, params, parsed.text, view_box_controls(page, container))

@@ -3,8 +3,8 @@
 The text is never evaluated.  A small tokenizer accepts only ASCII numbers, names, the
 operators ``+ - * / ^ **``, parentheses and commas (so no string, attribute, subscript,
 lambda or import can even be written), inserts the implicit products (``2x``,
-``100(y - x^2)``, ``b(y - x^2)`` for a one-letter name, ``x y``, ``2 sin(x)``) and turns ``^`` into ``**``; `ast.parse` then
-reads the result as one Python expression, and a whitelist walk over its nodes builds the
+``100(y - x^2)``, ``b(y - x^2)`` for a one-letter name, ``x y``, ``2 sin(x)``) and turns
+``^`` into ``**``; `ast.parse` then reads the result as one Python expression, and a whitelist walk over its nodes builds the
 SymPy expression node by node.  Every bound (length, nesting, node count, exponent size,
 size of the gradient and Hessian) is checked before SymPy does any expensive work, and
 every refusal is a `ParameterError` that names the column.
@@ -39,7 +39,7 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from foundation.params import Param, ParameterError
@@ -81,14 +81,15 @@ FUNCTIONS: dict[str, tuple[str, Any]] = {
 }  # fmt: skip
 # Read as ASCII on purpose: the signs people paste from typeset text.
 _PASTED = {"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*"}
-# Names the generated code uses (surfaces.derive) and Python's own constants.
+# Names the generated code uses (`surfaces.derive`): a parameter may not shadow them.
 _RESERVED = {"xy", "n", "k", "params", "f_out", "g_out", "numpy", "math", "njit"}
 
 _TOKEN = re.compile(
     r"(?P<space>\s+)"
     r"|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|[-+*/^(),])"
+    r"|(?P<op>\*\*|[-+*/^(),])",
+    re.ASCII,  # no Unicode digits or spaces: what is read is what the text visibly says
 )
 
 
@@ -101,7 +102,7 @@ class Token:
 
 @dataclass(frozen=True)
 class ParsedFormula:
-    """A checked formula: its SymPy expression, parameters and derived size."""
+    """A checked formula: its text, SymPy expression, parameters and LaTeX."""
 
     text: str
     expression: str  # Python syntax, implicit products written out (for people)
@@ -109,7 +110,7 @@ class ParsedFormula:
     parameters: tuple[str, ...]  # free names other than x, y, in order of appearance
     latex: str
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The exact, re-readable SymPy form the derivation path takes (`surfaces.derive`)."""
         import sympy
@@ -202,8 +203,7 @@ def tokenize(text: str) -> list[Token]:
         raise _fail(text, "too_long", limit=MAX_LENGTH, length=len(text))
     text = "".join(_PASTED.get(c, c) for c in text)
     tokens: list[Token] = []
-    depth = 0
-    opened: list[int] = []
+    opened: list[int] = []  # columns of the parentheses still open
     position = 0
     while position < len(text):
         match = _TOKEN.match(text, position)
@@ -219,14 +219,12 @@ def tokenize(text: str) -> list[Token]:
             if value in FUNCTIONS:
                 kind = "function"
         if value == "(":
-            depth += 1
             opened.append(column)
-            if depth > MAX_DEPTH:
+            if len(opened) > MAX_DEPTH:
                 raise _fail(text, "nested", limit=MAX_DEPTH, column=column)
         elif value == ")":
             if not opened:
                 raise _fail(text, "unexpected", token=")", column=column)
-            depth -= 1
             opened.pop()
         tokens.append(Token(kind, "**" if value == "^" else value, column))
     if opened:

@@ -73,6 +73,8 @@ HOSTILE = {
     "x + у": "U+0443 CYRILLIC SMALL LETTER U) at column 5",
     "x\u200b + y": "U+200B ZERO WIDTH SPACE) at column 2",
     "x²": "U+00B2 SUPERSCRIPT TWO, did you mean '2'?) at column 2",
+    "1٣": "(U+0663 ARABIC-INDIC DIGIT THREE) at column 2",
+    "x\u00a0+ y": "U+00A0 NO-BREAK SPACE, did you mean ' '?) at column 2",
     "[x for x in y]": "'[' at column 1",
     "{x}": "'{' at column 1",
     "x if y else 1": "'if' at column 3",
@@ -142,6 +144,23 @@ def test_hostile_text_is_refused_before_sympy_is_loaded(tmp_path):
         text=True, cwd=ROOT, check=True, timeout=60,
     )  # fmt: skip
     assert done.stdout.split() == [str(len(corpus)), "False"]
+
+
+def test_every_refusal_is_said_in_english_and_korean():
+    import i18n
+
+    english = i18n.catalog("en")
+    for problem, text in formula.PROBLEMS.items():
+        assert english[f"formula.error.{problem}"] == text  # one English text, two places
+        assert f"formula.error.{problem}" in i18n.catalog("ko")
+    with pytest.raises(ParameterError) as error, i18n.use_language("ko"):
+        formula.parse_formula("x + )")
+    with i18n.use_language("ko"):
+        assert (
+            i18n.error_text(error.value)
+            == "수식: 5번째 칸의 ')'가 올 자리가 아닙니다 (입력: 'x + )')"
+        )
+    assert i18n.error_text(error.value) == str(error.value)
 
 
 def test_refusal_is_quick_even_for_a_megabyte():

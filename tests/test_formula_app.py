@@ -148,6 +148,21 @@ def test_leaving_the_domain_is_announced_with_its_step_and_point():
     assert expected in [w.value for w in at.warning]
 
 
+def test_the_chart_shows_no_nan_outside_the_functions_domain():
+    from viz import contour
+
+    surface = surfaces.from_formula("log(x) + y^2", domain=((-2, 2), (-2, 2)))
+    trajectory = optim_core.run("sgd", surface, start=(0.5, 1.0), steps=5, lr=2.0)
+    figure = contour.contour_figure(surface, [trajectory], ["SGD"], clickable=True)
+    grid = next(trace for trace in figure.data if trace.name == t("app.fig.pick_start"))
+    assert 0 < len(grid.x) < contour.CLICK_GRID_POINTS**2 and np.all(np.asarray(grid.x) > 0)
+    assert np.all(np.isfinite(np.asarray(grid.customdata, dtype=float)))
+    for trace in figure.data:
+        for values in (trace.x, trace.y):
+            if values is not None and np.asarray(values).dtype.kind == "f":
+                assert np.all(np.isfinite(values))
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 

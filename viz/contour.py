@@ -138,7 +138,9 @@ def _click_grid_trace(surface, points: int, decimals: int) -> dict:
     xy = np.stack([xx.ravel(), yy.ravel()], -1)
     with np.errstate(all="ignore"):
         f = surface.value(xy)
-    f = np.where(np.isfinite(f), f, np.nan)
+    # Outside a typed function's domain (log of a negative) there is no f to show and no
+    # start to pick.
+    xy, f = xy[np.isfinite(f)], f[np.isfinite(f)]
     return scatter(
         x=rounded(xy[:, 0], decimals),
         y=rounded(xy[:, 1], decimals),

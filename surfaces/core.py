@@ -268,7 +268,9 @@ def find_critical_points(
     for hint in hints:
         sol = root(surface.grad, np.asarray(hint, float), jac=surface.hess)
         point = sol.x
-        if not (sol.success and np.all(np.isfinite(point))):
+        # At a degenerate root (x^4) SciPy reports failure while |∇f| is already ~1e-40.
+        reached = sol.success or bool(np.all(np.abs(surface.grad(point)) < 1e-12))
+        if not (reached and np.all(np.isfinite(point))):
             continue
         if np.any(np.abs(point) > surface.escape_radius):  # "at infinity": no run gets there
             continue
@@ -290,8 +292,12 @@ def _classify(surface: Surface, point: np.ndarray) -> str:
     hessian = surface.hess(point)
     if np.all(np.isfinite(hessian)):
         eig = np.linalg.eigvalsh(hessian)
-        return "minimum" if eig.min() > 0 else ("saddle" if eig.min() < 0 < eig.max() else "")
-    # A kink (Ackley's funnel tip): compare with a small ring of neighbours instead.
+        if eig.min() > 0:
+            return "minimum"
+        if eig.min() < 0 < eig.max():
+            return "saddle"
+    # A kink (Ackley's funnel tip, |x| whose Hessian is 0) or a degenerate point (x^4):
+    # compare with a small ring of neighbours instead.
     angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
     ring = point + 1e-6 * np.stack([np.cos(angles), np.sin(angles)], -1)
     return "minimum" if np.all(surface.value(ring) > surface.value(point)) else ""

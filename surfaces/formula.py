@@ -639,7 +639,8 @@ class NewtonHints:
                 )
                 det = hxx * hyy - hxy * hxy
                 step = np.stack([hyy * gx - hxy * gy, hxx * gy - hxy * gx], -1) / det[:, None]
-                points = points - step
+                # A point where Newton cannot move (a kink of |x|: Hessian 0) stays put.
+                points = points - np.where(np.isfinite(step), step, 0.0)
             x, y = points[:, 0], points[:, 1]
             gradient = np.hypot(functions[1](x, y, *params), functions[2](x, y, *params))
         (x0, x1), (y0, y1) = self.domain

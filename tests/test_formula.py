@@ -295,6 +295,11 @@ def test_stationary_points_are_found_and_classified():
     tilted = surfaces.from_formula("(x^2 - 1)^2 + y^2 + 0.3x", domain=((-2, 2), (-2, 2)))
     assert sorted(p.kind for p in tilted.minima) == ["global minimum", "local minimum"]
     assert tilted.minima[0].xy[0] < 0 if tilted.minima[0].kind == "global minimum" else True
+    # At a kink (|x|, Hessian 0 in x) and a degenerate point (x^4) the neighbours decide.
+    kink = surfaces.from_formula("abs(x) + y^2").critical_points
+    assert kink == (surfaces.CriticalPoint((0.0, 0.0), 0.0, "global minimum"),)
+    flat = surfaces.from_formula("x^4 + y^2").minima
+    assert [p.kind for p in flat] == ["global minimum"] and np.allclose(flat[0].xy, 0, atol=1e-3)
     # Points "at infinity" (atan2's gradient vanishes only far away) are not reported.
     assert surfaces.from_formula("atan2(y, x) + x^2").critical_points == ()
 

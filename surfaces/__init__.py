@@ -18,9 +18,7 @@ import numpy as np
 
 from foundation.params import ParameterError
 from surfaces.catalog import SURFACES
-from surfaces.core import CriticalPoint, Surface, SurfaceDef, bind
-from surfaces.formula import FORMULA_SURFACE as FORMULA
-from surfaces.formula import from_formula
+from surfaces.core import FORMULA, CriticalPoint, Surface, SurfaceDef, bind
 
 __all__ = [
     "FORMULA",
@@ -66,3 +64,13 @@ def get(name: str | Surface, **params: float) -> Surface:
 @lru_cache(maxsize=64)
 def _get_cached(name: str, params: tuple[tuple[str, float], ...]) -> Surface:
     return bind(definition(name), dict(params))
+
+
+def from_formula(
+    text: str, *, domain=None, start=None, name: str | None = None, **params: float
+) -> Surface:
+    """A surface typed as f(x, y): exact gradient and Hessian, a parameter for every free
+    name other than x and y; accepted wherever a surface is (`surfaces.formula`)."""
+    from surfaces.formula import from_formula as build  # the parser loads on first use
+
+    return build(text, domain=domain, start=start, name=name, **params)

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 LevelScale = Literal["linear", "log"]
 
+# The surface name of every function typed as text (`surfaces.formula`).
+FORMULA = "formula"
 # Coordinates beyond this many view-box widths count as "left any reasonable range".
 ESCAPE_FACTOR = 100.0
 

@@ -43,6 +43,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from foundation.params import Param, ParameterError
+from surfaces.core import FORMULA
 
 if TYPE_CHECKING:
     import sympy
@@ -66,7 +67,6 @@ PARAMETER_LIMIT = 1000.0  # |value| a formula parameter accepts
 PARAMETER_UI_LIMIT = 10.0
 DEFAULT_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
 MAX_DOMAIN = 1000.0  # |x|, |y| of a view box
-FORMULA_SURFACE = "formula"  # the surface name of every typed function
 
 VARIABLES = ("x", "y")
 CONSTANTS = ("pi", "e")
@@ -683,7 +683,7 @@ def _definition(
 
     parsed = cached_parse(text)
     definition = SurfaceDef(
-        name=FORMULA_SURFACE,
+        name=FORMULA,
         title=name or "f(x, y) = " + " ".join(parsed.text.split()),
         expression=parsed.key,
         latex="f(x, y) = " + parsed.latex,

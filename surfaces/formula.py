@@ -26,7 +26,7 @@ Hessian of ``abs`` is 0 at its kink).
 >>> parse_formula("sin(x) + )")
 Traceback (most recent call last):
 ...
-foundation.params.ParameterError: formula must be an expression in x and y: unexpected ')' at column 10 (got 'sin(x) + )')
+surfaces.formula.FormulaError: formula must be an expression in x and y: unexpected ')' at column 10 (got 'sin(x) + )')
 """
 
 from __future__ import annotations

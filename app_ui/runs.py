@@ -16,6 +16,7 @@ import numpy as np
 import streamlit as st
 
 from experiments import Experiment
+from foundation.params import ParameterError
 from i18n import t
 from optim_core import Trajectory
 from viz import background, layout
@@ -36,11 +37,24 @@ def _run_fields(settings_json: str) -> dict[str, Any]:
 
 def run_experiment(experiment: Experiment) -> list[Trajectory]:
     """Every run of `experiment` (cached); raises `ParameterError` for bad settings."""
+    results = run_each(experiment)
+    for result in results:
+        if isinstance(result, ParameterError):
+            raise result
+    return results
+
+
+def run_each(experiment: Experiment) -> list[Trajectory | ParameterError]:
+    """Every run of `experiment` (cached), or the error that one run alone raised (L-BFGS
+    refuses gradient noise, say), so the other runs can still be drawn."""
     surface = experiment.surface_object()
-    out = []
+    out: list[Trajectory | ParameterError] = []
     for run in experiment.runs:
         single = experiment.with_runs((dataclasses.replace(run, label=""),))
-        out.append(Trajectory(surface=surface, **_run_fields(single.to_json())))
+        try:
+            out.append(Trajectory(surface=surface, **_run_fields(single.to_json())))
+        except ParameterError as error:
+            out.append(error)
     return out
 
 

@@ -184,13 +184,13 @@ class Experiment:
             surface_params=dict(surf.param_values) if params else {},
             start=start,
             steps=engine.STEPS.validate(data.get("steps", 100), owner="settings"),
-            noise=engine.NOISE.validate(data.get("noise", 0.0), owner="settings"),
+            noise=engine.NOISE.validate_one(data.get("noise", 0.0), owner="settings"),
             noise_mode=engine.NOISE_MODE.validate(
                 data.get("noise_mode", "absolute"), owner="settings"
             ),
             seed=engine.SEED.validate(data.get("seed", 0), owner="settings"),
             gradient=engine.GRADIENT.validate(data.get("gradient", "analytic"), owner="settings"),
-            fd_step=engine.FD_STEP.validate(
+            fd_step=engine.FD_STEP.validate_one(
                 data.get("fd_step", engine.DEFAULT_FD_STEP), owner="settings"
             ),
             runs=tuple(RunConfig.from_dict(r) for r in runs_data),

@@ -90,7 +90,7 @@ def real_array(value: Any) -> np.ndarray | None:
             return raw.astype(np.float64, copy=False)
     if kind == "O":
         return _object_reals(raw)
-    if kind in "US" and raw.ndim == 0:  # a number spelled as text (command-line arguments)
+    if kind == "U" and raw.ndim == 0:  # a number spelled as text (command-line arguments)
         try:
             return np.asarray(float(raw.item()), dtype=np.float64)
         except (ValueError, OverflowError, UnicodeDecodeError):

@@ -432,7 +432,8 @@ def with_warmup(schedule: Schedule, warmup_steps: int) -> Schedule:
     def warmed_up(step: Steps) -> Rates:
         steps = _as_steps(step)
         after = schedule(np.maximum(steps - warmup_steps, 0))
-        ramp = first_rate * ((steps + 1) / warmup_steps)  # never above first_rate
+        # A fraction in (0, 1] first: first_rate * (t + 1) overflowed near the float limit.
+        ramp = first_rate * (np.minimum(steps + 1, warmup_steps) / warmup_steps)
         return _shaped(np.where(steps < warmup_steps, ramp, after))
 
     return warmed_up

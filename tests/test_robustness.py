@@ -365,3 +365,112 @@ def test_short_fuzz_run_finds_no_crash_no_escaped_exception_and_no_warning():
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert result.stdout.startswith("300 calls")
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def cli_main(argv, capsys) -> tuple[int, str]:
+    from exports import cli
+
+    try:
+        code = cli.main(argv)
+    except SystemExit as stop:
+        code = stop.code
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", HOSTILE_SETTINGS)
+def test_a_hostile_settings_file_ends_the_command_in_one_line_and_exit_2(name, tmp_path, capsys):
+    path = tmp_path / "hostile.json"
+    path.write_text(HOSTILE_SETTINGS[name], encoding="utf-8")
+    code, err = cli_main(["settings", str(path), "-f", "csv", "-o", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err and len(err) < 500
+
+
+@pytest.mark.parametrize("option", ["--scale", "--fps", "--max-frames", "--end-pause", "--stride"])
+@pytest.mark.parametrize("value", ["1e400", "9" * 400, "9" * 5000, "nan", "-inf", "1+2j", ""])
+def test_hostile_option_values_end_in_one_line_and_exit_2(option, value, tmp_path, capsys):
+    argv = ["preset", "dlfs_ch6", "-f", "filmstrip", option, value, "-o", str(tmp_path)]
+    code, err = cli_main(argv, capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err and len(err) < 500
+
+
+def test_a_settings_file_nested_10000_deep_in_a_real_process(tmp_path):
+    (tmp_path / "deep.json").write_text(HOSTILE_SETTINGS["nested_10000"], encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "exports", "settings", "deep.json"], cwd=tmp_path,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "nested too deeply" in done.stderr
+
+
+# --- the pages ---------------------------------------------------------------------------
+
+
+def open_page(page: str | None, query: dict[str, str]):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    if page is not None:
+        at.switch_page(page)
+    at.query_params = dict(query)
+    return at.run()
+
+
+def markdown_bodies(at) -> list[str]:
+    return [
+        str(element.value)
+        for kind in ("error", "warning", "markdown", "caption", "info")
+        for element in getattr(at, kind)
+    ]
+
+
+def test_one_run_that_cannot_run_shows_its_error_and_the_others_are_drawn():
+    at = open_page("pages/2_Compare.py", {"n": "3", "o1_opt": "sgd", "o2_opt": "lbfgs",
+                                          "o3_opt": "adam", "noise": "0.5"})  # fmt: skip
+    assert not at.exception
+    assert len(at.error) == 1 and "noise must be 0 for lbfgs" in at.error[0].value.replace("\\", "")
+    # The two other runs are drawn: the chart, and a summary row each.
+    assert len(at.get("plotly_chart")) == 2
+    assert len(at.dataframe[0].value) == 2
+
+
+def test_a_link_label_is_shown_as_text_never_as_markdown():
+    hostile = "![x](http://example.invalid/x.png)"
+    at = open_page("pages/2_Compare.py", {"n": "2", "o1_opt": "sgd", "o1_label": hostile,
+                                          "o1_lr": "1e300", "o2_opt": "lbfgs",
+                                          "o2_label": "[a](http://example.invalid)",
+                                          "noise": "0.5"})  # fmt: skip
+    assert not at.exception
+    bodies = markdown_bodies(at)
+    assert any("example\\.invalid" in body for body in bodies)  # the labels are shown, escaped
+    for body in bodies:
+        assert "](http" not in body
+
+
+def test_a_link_with_an_integer_past_the_float_range_is_a_note():
+    # Streamlit's number_input reads int(float("1e400")): an OverflowError it does not catch.
+    at = open_page("pages/2_Compare.py", {"steps": "1e400", "n": "inf", "seed": "9" * 5000})
+    assert not at.exception
+    notes = " ".join(w.value for w in at.warning)
+    assert "`steps` = `1e400`" in notes and "`n` = `inf`" in notes and "`seed`" in notes
+
+
+@pytest.mark.parametrize("name", ["nested_10000", "steps_400_digits", "lr_5000_digits",
+                                  "boundaries_1e300", "label_250k", "surface_param_400_digits"])  # fmt: skip
+def test_home_upload_of_a_hostile_settings_file_is_a_clear_message(name):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    upload_name = "![x](http://example.invalid/x.png).json"
+    at.file_uploader[0].set_value(
+        (upload_name, HOSTILE_SETTINGS[name].encode(), "application/json")
+    )
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "](http" not in message and len(message) < 800

@@ -21,11 +21,15 @@ from i18n import t
 from optim_core import Trajectory
 from viz import background, layout
 
+# Bounded in count and age: a run is a few hundred kB at most (5,000 steps x state), a
+# contour image ~100 kB; entries idle for CACHE_TTL go at the next cache access, so a
+# quiet server gives back what a busy lesson held (benchmarks/soak.py).
 RUN_CACHE_ENTRIES = 256
 BACKGROUND_CACHE_ENTRIES = 32
+CACHE_TTL = "15m"
 
 
-@st.cache_data(max_entries=RUN_CACHE_ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=RUN_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def _run_fields(settings_json: str) -> dict[str, Any]:
     """The arrays and fields of the single run described by `settings_json`."""
     experiment = Experiment.from_json(settings_json)
@@ -58,7 +62,7 @@ def run_each(experiment: Experiment) -> list[Trajectory | ParameterError]:
     return out
 
 
-@st.cache_data(max_entries=BACKGROUND_CACHE_ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=BACKGROUND_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def contour_background(surface_name: str, params_json: str, dark: bool, width: int) -> str:
     """The contour image of a surface (a PNG data URI): data, not a figure."""
     import json

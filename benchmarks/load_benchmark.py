@@ -62,8 +62,8 @@ class Stats:
 class Session:
     """One browser tab on the wire."""
 
-    def __init__(self, url: str, stats: Stats, rng: random.Random) -> None:
-        self.url, self.stats, self.rng = url, stats, rng
+    def __init__(self, url: str, stats: Stats, rng: random.Random, query: str = QUERY) -> None:
+        self.url, self.stats, self.rng, self.query = url, stats, rng, query
         self.page_hash = ""
         self.widgets: dict[str, object] = {}  # widget id -> its WidgetState, as last sent
         self.step_widget: str | None = None
@@ -73,7 +73,7 @@ class Session:
         """Send a rerun; wait for script_finished.  Returns (chart time, finished time)."""
         message = BackMsg()
         state = message.rerun_script
-        state.query_string = QUERY
+        state.query_string = self.query
         state.page_script_hash = self.page_hash
         state.page_name = "" if self.page_hash else PAGE_NAME
         for widget in self.widgets.values():
@@ -113,7 +113,11 @@ class Session:
         widget.int_value = self.rng.randint(*STEP_RANGE)
         self.widgets[self.step_widget] = widget
 
-    async def run(self, deadline: float, interval: float, timeout: float) -> None:
+    async def run(
+        self, deadline: float, interval: float, timeout: float, changes: int | None = None
+    ) -> None:
+        """Open the page, then change the steps every `interval` seconds until `deadline`
+        (or `changes` times), then close the tab."""
         import websockets
 
         host = urlparse(self.url).netloc
@@ -127,7 +131,11 @@ class Session:
                 self.stats.first_load.append(time.perf_counter() - began)
                 if self.step_widget is None:
                     raise RuntimeError(f"no '{STEP_KEY}' widget on {PAGE_NAME}")
-                while time.monotonic() + interval < deadline:
+                done = 0
+                while time.monotonic() + interval < deadline and (
+                    changes is None or done < changes
+                ):
+                    done += 1
                     await asyncio.sleep(interval * self.rng.uniform(0.8, 1.2))
                     self.change_steps()
                     chart, finished = await asyncio.wait_for(self.rerun(socket), timeout)

@@ -16,6 +16,7 @@ for it.  Margins hold only our own furniture (tick labels, the animation control
 from __future__ import annotations
 
 import functools
+import html
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -168,9 +169,15 @@ def axis_key(axis_id: str) -> str:
 
 
 def run_labels(trajectories: Sequence[Trajectory], labels: Sequence[str] | None) -> list[str]:
-    """The legend label of each run (the optimizer's title unless given)."""
+    """The legend label of each run (the optimizer's title unless given).  Plotly reads
+    a few HTML tags in text (``<a href>``, ``<b>``): a label from a link is shown as
+    typed, its ``<``, ``>`` and ``&`` as entities.
+
+    >>> run_labels([], ['<a href="http://host">x</a>'])
+    ['&lt;a href="http://host"&gt;x&lt;/a&gt;']
+    """
     if labels is not None:
-        return [str(label) for label in labels]
+        return [html.escape(str(label), quote=False) for label in labels]
     return [optim_core.spec(tr.optimizer).title for tr in trajectories]
 
 

@@ -209,10 +209,13 @@ def engine_case(rng: random.Random) -> str:
     if rng.random() < 0.3:
         args.append(f"schedule={schedule_config(rng)}")
     if rng.random() < 0.3:
-        args.append(f"noise={number(rng, 0, 5)}")
+        noise = batch_of(rng, 0, 3, "float", batch) if rng.random() < 0.3 else number(rng, 0, 5)
+        args.append(f"noise={noise}")
         args.append(f"noise_mode={rng.choice(['absolute', 'relative', 'x'])!r}")
     if rng.random() < 0.3:
-        args.append(f"seed={number(rng, 0, 2**32 - 1, 'int')}")
+        seeds = rng.choice([f"np.arange({batch})", f"np.arange({batch}) - 1", "[1, 2]",
+                            f"np.full({batch}, 2**40)", "np.array([], dtype=int)"])  # fmt: skip
+        args.append(f"seed={seeds if rng.random() < 0.3 else number(rng, 0, 2**32 - 1, 'int')}")
     if rng.random() < 0.2:
         args.append(f"gradient={rng.choice(['analytic', 'numerical', 'x'])!r}")
         args.append(f"fd_step={number(rng, 1e-8, 1e-1)}")

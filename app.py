@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_ui import links, runs, sections
 from app_ui.page import setup_page
+from app_ui.text import message, plain
 from experiments import Experiment, presets
 from i18n import error_text, t
 from optim_core import ParameterError
@@ -35,7 +36,13 @@ def open_settings_file() -> None:
             raise ParameterError("settings file", upload.name, "UTF-8 JSON text") from None
         experiment = Experiment.from_json(text)
     except ParameterError as error:
-        st.error(t("app.home.settings_error", name=upload.name, message=error_text(error)))
+        st.error(
+            t(
+                "app.home.settings_error",
+                name=plain(upload.name),
+                message=message(error_text(error)),
+            )
+        )
         return
     st.switch_page(
         links.experiment_page(experiment), query_params=links.experiment_link_params(experiment)
@@ -75,7 +82,7 @@ for i, key in enumerate(presets.names()):
                 key=f"preview_{key}", theme=None, config={"staticPlot": True},
             )  # fmt: skip
         except ParameterError as error:  # a preset the engine refuses still opens
-            st.error(t("app.run.error", message=error_text(error)))
+            st.error(t("app.run.error", message=message(error_text(error))))
         st.markdown(t(f"preset.{key}.description", default=preset.description))
         st.page_link(
             target,

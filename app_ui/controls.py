@@ -20,6 +20,7 @@ import streamlit as st
 import optim_core
 import surfaces
 from app_ui import fields
+from app_ui import text as user_text
 from app_ui.page import Page
 from experiments import Experiment, RunConfig
 from foundation.params import Param
@@ -362,7 +363,7 @@ def schedule_controls(page: Page, key: str, container, *, default: Mapping[str, 
     try:
         config = schedules.normalize(config)
     except ParameterError as error:
-        container.error(t("app.ctl.schedule_invalid", message=error_text(error)))
+        container.error(t("app.ctl.schedule_invalid", message=user_text.message(error_text(error))))
         config = schedules.normalize({"name": name})
     if name == "constant":
         return None

@@ -25,6 +25,7 @@ import streamlit as st
 
 import exports
 import i18n
+from app_ui import text as user_text
 from experiments import Experiment
 from exports import options as opts
 from exports import render
@@ -260,7 +261,7 @@ def _panel(
     try:
         options = _options(experiment, fmt, key, default_layout).validated()
     except ParameterError as error:
-        st.error(i18n.error_text(error))
+        st.error(user_text.message(i18n.error_text(error)))
         return
     job_key = f"{key}-export-job"
     wanted = cache_key(experiment, fmt, options, stem)
@@ -284,7 +285,7 @@ def _panel(
         return
     error = job.future.exception()
     if error is not None:
-        st.error(t("export.panel.failed", error=error))
+        st.error(t("export.panel.failed", error=user_text.message(error)))
         return
     _download(job.future.result(), key)
     if fmt == "settings":

@@ -224,6 +224,8 @@ def int_control(
     raw = raw_url_values(key)
     if raw:
         _check_int_text(page, key, raw[-1], low, high, allowed)
+        if not _int_widget_can_read(raw[-1]):
+            _forget_url_value(key)
     default = min(max(int(default), low), high)
     return int(
         where.number_input(
@@ -231,6 +233,32 @@ def int_control(
             help=help, bind=BIND, disabled=disabled,
         )
     )  # fmt: skip
+
+
+def _int_widget_can_read(text: str) -> bool:
+    """Whether Streamlit 1.67 can seed an integer `number_input` from this URL text: it
+    reads int(float(text)), and the OverflowError of "inf" or "1e400" escapes its own
+    check (`SessionState._seed_widget_from_url` catches only ValueError and TypeError),
+    which would end the page in a traceback."""
+    try:
+        return not math.isinf(float(text))
+    except (ValueError, OverflowError):
+        return True  # text Streamlit itself rejects cleanly
+
+
+def _forget_url_value(key: str) -> None:
+    """Drop `key` from the link before a bound widget seeds itself from it (the page has
+    noted the value already).  Streamlit seeds from the query string the page was opened
+    with, which `st.query_params` cannot change, hence the session's own query-params
+    object."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is None:
+        return
+    with context.session_state.query_params() as params:
+        params._initial_query_params.pop(key, None)
+        params.remove_param(key)
 
 
 def _check_int_text(

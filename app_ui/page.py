@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 import i18n
+from foundation.params import shorten
 from i18n import t
 from viz import layout
 
@@ -40,6 +41,12 @@ PAGE_ICONS = {
     "compare": ":material/compare_arrows:",
     "schedules": ":material/trending_down:",
 }
+NOTE_CHARS = 60  # of a URL value quoted in a note
+# The browser tab's icon.  Streamlit 1.67 draws `:material/...:` icons in the page with
+# the font it serves itself, but fetches a `:material/...:` *page icon* from
+# fonts.gstatic.com: a room without internet saw broken icons.  An emoji becomes an
+# inline SVG instead (tests/browser/test_offline.py).
+TAB_ICONS = {"home": "🏠", "explore": "🔍", "compare": "⚖️", "schedules": "📉"}
 PRESENT_KEY = "present"  # ?present=1 opens the presenter view
 LANG_KEY = "lang"  # ?lang=ko: always in the link, so a shared link keeps its language
 PAGE_KEYS = frozenset({LANG_KEY, PRESENT_KEY})  # read by every page, not by a control
@@ -87,10 +94,8 @@ class Page:
         return layout.PRESENTER_FONT_SIZE if self.presenter else layout.FONT_SIZE
 
     def note(self, key: str, value: object, allowed: str, used: str | None = None) -> None:
-        text = (value if isinstance(value, str) else repr(value)).replace("`", "'")
-        if len(text) > 60:
-            text = text[:57] + "…"
-        self.notes.append(Note(key, text, allowed, used))
+        """Note a URL value; the key and value go inside a code span, as typed."""
+        self.notes.append(Note(_code_span(key), _code_span(value), allowed, used))
 
     def finish(self, *, complete: bool = True) -> None:
         """Show the link notes and drop unbound URL parameters no control used.  When
@@ -129,6 +134,13 @@ class Page:
             if key in st.query_params:
                 del st.query_params[key]
         st.session_state["_manual_url_keys"] = set(self.manual_keys)
+
+
+def _code_span(value: object) -> str:
+    """A visitor's text for a Markdown code span: one line, no backtick (which would
+    end the span), at most NOTE_CHARS characters."""
+    text = value if isinstance(value, str) else repr(value)
+    return shorten(" ".join(text.replace("`", "'").split()), NOTE_CHARS)
 
 
 def _theme_is_dark() -> bool:
@@ -203,7 +215,7 @@ def setup_page(name: str, *, wide: bool = True) -> Page:
     presenter = _presenter_from_url(probe)
     st.set_page_config(
         page_title=f"{t(f'app.page.{name}.title')} · {t('common.app_name')}",
-        page_icon=PAGE_ICONS.get(name),
+        page_icon=TAB_ICONS.get(name),
         layout="wide" if wide else "centered",
         initial_sidebar_state="collapsed" if presenter else "auto",
     )

@@ -16,15 +16,20 @@ import numpy as np
 import streamlit as st
 
 from experiments import Experiment
+from foundation.params import ParameterError
 from i18n import t
 from optim_core import Trajectory
 from viz import background, layout
 
+# Bounded in count and age: a run is a few hundred kB at most (5,000 steps x state), a
+# contour image ~100 kB; entries idle for CACHE_TTL go at the next cache access, so a
+# quiet server gives back what a busy lesson held (benchmarks/soak.py).
 RUN_CACHE_ENTRIES = 256
 BACKGROUND_CACHE_ENTRIES = 32
+CACHE_TTL = "15m"
 
 
-@st.cache_data(max_entries=RUN_CACHE_ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=RUN_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def _run_fields(settings_json: str) -> dict[str, Any]:
     """The arrays and fields of the single run described by `settings_json`."""
     experiment = Experiment.from_json(settings_json)
@@ -36,15 +41,28 @@ def _run_fields(settings_json: str) -> dict[str, Any]:
 
 def run_experiment(experiment: Experiment) -> list[Trajectory]:
     """Every run of `experiment` (cached); raises `ParameterError` for bad settings."""
+    results = run_each(experiment)
+    for result in results:
+        if isinstance(result, ParameterError):
+            raise result
+    return results
+
+
+def run_each(experiment: Experiment) -> list[Trajectory | ParameterError]:
+    """Every run of `experiment` (cached), or the error that one run alone raised (L-BFGS
+    refuses gradient noise, say), so the other runs can still be drawn."""
     surface = experiment.surface_object()
-    out = []
+    out: list[Trajectory | ParameterError] = []
     for run in experiment.runs:
         single = experiment.with_runs((dataclasses.replace(run, label=""),))
-        out.append(Trajectory(surface=surface, **_run_fields(single.to_json())))
+        try:
+            out.append(Trajectory(surface=surface, **_run_fields(single.to_json())))
+        except ParameterError as error:
+            out.append(error)
     return out
 
 
-@st.cache_data(max_entries=BACKGROUND_CACHE_ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=BACKGROUND_CACHE_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
 def contour_background(surface_json: str, dark: bool, width: int) -> str:
     """The contour image of a surface (a PNG data URI): data, not a figure.  The key is
     the surface's settings (name, parameters and, for a typed function, its text and view)."""

@@ -11,6 +11,7 @@ import streamlit as st
 import exports
 import optim_core
 from app_ui import controls, runs
+from app_ui import text as user_text
 from app_ui.controls import RunSettings, SurfaceChoice
 from app_ui.page import Page
 from experiments import Experiment, RunConfig
@@ -66,12 +67,22 @@ def run_or_stop(page: Page, build) -> tuple[Experiment, list[Trajectory]]:
         experiment = build()
         st.session_state[EXPERIMENT_STATE] = experiment.to_json()
         with st.spinner(t("app.run.running")):
-            trajectories = runs.run_experiment(experiment)
+            results = runs.run_each(experiment)
+        failed = [r for r in results if isinstance(r, ParameterError)]
+        if len(failed) == len(results):
+            raise failed[0]
     except ParameterError as error:
-        st.error(t("app.run.error", message=error_text(error)))
+        st.error(t("app.run.error", message=user_text.message(error_text(error))))
         page.finish(complete=False)  # the controls below the run never rendered
         st.stop()
-    return experiment, trajectories
+    # A run that alone cannot run says so; the others are drawn without it.
+    labels = run_labels(experiment.runs)
+    for label, result in zip(labels, results, strict=True):
+        if isinstance(result, ParameterError):
+            message = user_text.message(error_text(result))
+            st.error(t("robust.run.one_failed", label=user_text.plain(label), message=message))
+    kept = [i for i, result in enumerate(results) if not isinstance(result, ParameterError)]
+    return experiment.with_runs(tuple(experiment.runs[i] for i in kept)), [results[i] for i in kept]
 
 
 def with_math(text: str) -> str:
@@ -101,7 +112,7 @@ def run_labels(run_configs: Sequence[RunConfig]) -> list[str]:
 
 def show_events(trajectories: Sequence[Trajectory], labels: Sequence[str]) -> None:
     """A visible message for every run that diverged or left the view."""
-    for message in runs.event_messages(trajectories, labels):
+    for message in runs.event_messages(trajectories, [user_text.plain(label) for label in labels]):
         st.warning(message, icon="⚠️")
 
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 import surfaces
 from foundation.params import ParameterError
 from optim_core import engine, schedules
@@ -20,6 +22,10 @@ from optim_core.registry import spec
 SETTINGS_FORMAT = "optimizer-playground/experiment"
 SETTINGS_VERSION = 1
 MAX_RUNS = 8
+# A settings file is about 2 KB; a megabyte is far past any real one.
+MAX_SETTINGS_CHARS = 1_000_000
+# Digits of a JSON integer read as an integer (seeds go up to 2**32 - 1: 10 digits).
+MAX_INT_DIGITS = 30
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,9 @@ class RunConfig:
             raise ParameterError("hyper", hyper, "an object of hyperparameter values")
         # Validate now so a bad file fails at load time, not at the first run; JSON lists
         # (betas) come back as the tuples the presets use, so a loaded file equals its source.
-        engine.validate_hyperparameters(opt, conv.name, dict(hyper))
+        for name, value in engine.validate_hyperparameters(opt, conv.name, dict(hyper)).items():
+            if isinstance(value, np.ndarray):  # a batch is for the engine, not a figure
+                raise ParameterError(name, hyper.get(name), "a single number", opt.name)
         hyper = {k: tuple(v) if isinstance(v, list) else v for k, v in hyper.items()}
         schedule = data.get("schedule") or None
         if schedule is not None:
@@ -199,13 +207,13 @@ class Experiment:
             surface_params=dict(surf.param_values) if params else {},
             start=start,
             steps=engine.STEPS.validate(data.get("steps", 100), owner="settings"),
-            noise=engine.NOISE.validate(data.get("noise", 0.0), owner="settings"),
+            noise=engine.NOISE.validate_one(data.get("noise", 0.0), owner="settings"),
             noise_mode=engine.NOISE_MODE.validate(
                 data.get("noise_mode", "absolute"), owner="settings"
             ),
             seed=engine.SEED.validate(data.get("seed", 0), owner="settings"),
             gradient=engine.GRADIENT.validate(data.get("gradient", "analytic"), owner="settings"),
-            fd_step=engine.FD_STEP.validate(
+            fd_step=engine.FD_STEP.validate_one(
                 data.get("fd_step", engine.DEFAULT_FD_STEP), owner="settings"
             ),
             runs=tuple(RunConfig.from_dict(r) for r in runs_data),
@@ -214,8 +222,25 @@ class Experiment:
 
     @classmethod
     def from_json(cls, text: str) -> Experiment:
+        """Settings from JSON text; anything wrong with it raises `ParameterError`."""
+        if not isinstance(text, str) or len(text) > MAX_SETTINGS_CHARS:
+            size = len(text) if isinstance(text, str) else type(text).__name__
+            raise ParameterError(
+                "settings file", size, f"JSON text of at most {MAX_SETTINGS_CHARS} characters"
+            )
         try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, TypeError) as error:
-            raise ParameterError("settings file", str(error)[:80], "valid JSON") from None
+            data = json.loads(text, parse_int=_json_int)
+        except json.JSONDecodeError as error:
+            raise ParameterError("settings file", str(error), "valid JSON") from None
+        except RecursionError:
+            raise ParameterError(
+                "settings file", "nested too deeply", "valid JSON of a few levels"
+            ) from None
         return cls.from_dict(data)
+
+
+def _json_int(digits: str) -> int | float:
+    """A JSON integer; one too long for Python's int conversion (4,300 digits) or for any
+    setting becomes a float (inf past the float range), which validation then rejects
+    with the parameter's name and range."""
+    return int(digits) if len(digits) <= MAX_INT_DIGITS else float(digits)

@@ -153,7 +153,7 @@ def error_text(error: Exception) -> str:
         "error.parameter",
         where=f"{owner}: " if owner else "",
         name=fields[0],
-        value=repr(fields[1]),
+        value=getattr(error, "value_text", None) or repr(fields[1]),
         allowed=allowed_text(fields[2]),
     )
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from foundation.params import Param, ParameterError
+from foundation.params import Param, ParameterError, real_array
 from optim_core import schedules
 from optim_core.registry import OptimizerSpec, spec
 from optim_core.trajectory import Trajectory, assemble
@@ -26,6 +26,15 @@ MAX_BATCH = 100_000
 # Recording the optimizer state costs N_SLOTS extra vectors per point.
 MAX_POINTS = 20_000_000
 MAX_STATE_POINTS = 2_000_000
+# Work bounds of the methods that are not compiled loops (measured with
+# benchmarks/engine_benchmark.py-style timing on the 2-core machine, shared and busy):
+# L-BFGS runs one SciPy minimize per row, 8 ms a row on an idle core and up to 40 ms
+# busy, whatever the steps (it converges in tens of iterations on every built-in
+# surface), so the old bound of 100,000 rows meant 13 to 60 minutes; 256 rows stay
+# within a few seconds.  Damped Newton steps the batch in NumPy at about 1.5 µs a point
+# (20,000 steps x 100 rows: 3 s); the compiled loops take 0.05 µs a point.
+MAX_LBFGS_ROWS = 256
+MAX_NEWTON_POINTS = 2_000_000
 DEFAULT_FD_STEP = 1e-4  # Deep Learning from Scratch's numerical_gradient uses h = 1e-4
 # From this many rows the compiled loop splits the batch across threads: waking a second
 # thread costs more than a small run, and milliseconds when the machine is busy.
@@ -117,7 +126,10 @@ def _learning_rates(
         return curve[:, None], None, None
     config = schedules.normalize(schedule) if schedule is not None else None
     factors = schedules.make(config, 1.0, max(steps, 1))(np.arange(steps))
-    table = np.asarray(factors, dtype=np.float64)[:, None] * lr_row[None, :]
+    with np.errstate(over="ignore"):
+        table = np.asarray(factors, dtype=np.float64)[:, None] * lr_row[None, :]
+    if not np.all(np.isfinite(table)):
+        raise ParameterError("lr", lr, "a rate whose product with the schedule stays finite")
     return np.ascontiguousarray(table), config, schedules.plateau_options(config)
 
 
@@ -176,7 +188,7 @@ def run(
     noise = NOISE.validate(noise, owner="run")
     noise_mode = NOISE_MODE.validate(noise_mode, owner="run")
     gradient = GRADIENT.validate(gradient, owner="run")
-    fd_step = FD_STEP.validate(fd_step, owner="run")
+    fd_step = FD_STEP.validate_one(fd_step, owner="run")  # a number the compiled loop takes
     seed = _validate_seed(seed)
     hyper = validate_hyperparameters(opt, conv.name, dict(hyperparameters))
     start_arr = validate_start(surf.default_start if start is None else start)
@@ -213,6 +225,11 @@ def run(
             _noise(steps, batch, seed, noisy), noise, noise_mode, gradient, fd_step,
             record_state, common,
         )  # fmt: skip
+    if opt.family == "lbfgs" and batch > MAX_LBFGS_ROWS:
+        raise ParameterError("batch", batch, f"at most {MAX_LBFGS_ROWS} rows for lbfgs", opt.name)
+    if opt.family == "newton" and batch * (steps + 1) > MAX_NEWTON_POINTS:
+        allowed = f"at most {MAX_NEWTON_POINTS // batch - 1} for a batch of {batch}"
+        raise ParameterError("steps", steps, allowed + " (steps x batch bounds Newton's work)")
     if plateau and opt.family != "first_order":
         raise ParameterError(
             "schedule", "plateau",
@@ -266,10 +283,9 @@ def _check_start_on_surface(starts: np.ndarray, surf: Any) -> None:
 
 def validate_start(start: Any) -> np.ndarray:
     """`start` as a float array of shape (2,) or (B, 2), or `ParameterError`."""
-    try:
-        arr = np.asarray(start, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ParameterError("start", start, "a point (x, y) or an array of shape (B, 2)") from None
+    arr = real_array(start)
+    if arr is None:
+        raise ParameterError("start", start, "a point (x, y) or an array of shape (B, 2)")
     if arr.shape[-1:] != (2,) or arr.ndim > 2 or arr.size == 0 or not np.all(np.isfinite(arr)):
         raise ParameterError("start", start, "finite numbers of shape (2,) or (B, 2)")
     return arr

@@ -65,6 +65,11 @@ Steps = int | np.integer | npt.NDArray[np.integer]
 Rates = np.float64 | npt.NDArray[np.float64]
 Schedule = Callable[[Steps], Rates]
 
+# The largest step count a schedule takes (warm-up, decay steps, boundaries, patience...):
+# far past any run (the engine's MAX_STEPS is 20,000), small enough that step arithmetic
+# stays exact in int64 and float64 (1e300 boundaries overflowed a C long).
+MAX_SCHEDULE_STEPS = 10**9
+
 WARMUP = Param(
     "warmup_steps",
     0,
@@ -74,6 +79,7 @@ WARMUP = Param(
     symbol="W",
     kind="int",
     low=0,
+    high=MAX_SCHEDULE_STEPS,
     ui_low=0,
     ui_high=200,
 )
@@ -86,11 +92,15 @@ WARMUP_LATEX = (
 """The rule `with_warmup` applies, for the UI (``eta_0`` = the schedule at step 0)."""
 
 _LEARNING_RATE = Param("lr", 0.01, "Base learning rate.", symbol=r"\eta", low=0.0)
-_TOTAL_STEPS = Param("total_steps", 100, "Steps in the run.", symbol="T", kind="int", low=1)
+_TOTAL_STEPS = Param(
+    "total_steps", 100, "Steps in the run.", symbol="T", kind="int", low=1, high=MAX_SCHEDULE_STEPS
+)
 # one_cycle's absolute arguments; the registry exposes them as factors of lr instead.
 _START_LR = Param("start_lr", None, "First rate of the cycle.", symbol=r"\eta_0", low=0.0)
 _LAST_LR = Param("last_lr", None, "Final rate.", symbol=r"\eta_{\mathrm{end}}", low=0.0)
-_LAST_STEPS = Param("last_steps", None, "Length of the final phase.", kind="int", low=1)
+_LAST_STEPS = Param(
+    "last_steps", None, "Length of the final phase.", kind="int", low=1, high=MAX_SCHEDULE_STEPS
+)
 # Slack for floor(last_fraction * T): 0.29 * 100 must count as 29 although the product
 # rounds to 28.999999999999996.
 _ROUNDING_SLACK = 1e-9
@@ -101,10 +111,7 @@ _ROUNDING_SLACK = 1e-9
 
 def _checked(param: Param, value: Any, owner: str = "") -> Any:
     """`Param.validate`, but a schedule takes one number per parameter, not a batch."""
-    checked = param.validate(value, owner)
-    if isinstance(checked, np.ndarray):
-        raise ParameterError(param.name, value, "a single number " + param.allowed(), owner)
-    return checked
+    return param.validate_one(value, owner)
 
 
 def _validated(schedule_name: str, lr: Any, **values: Any) -> dict[str, Any]:
@@ -119,7 +126,10 @@ def _validated(schedule_name: str, lr: Any, **values: Any) -> dict[str, Any]:
 
 def _as_steps(step: Steps) -> npt.NDArray[np.integer]:
     """The step(s) as an integer array; floats and negative steps are rejected."""
-    steps = np.asarray(step)
+    try:
+        steps = np.asarray(step)
+    except (TypeError, ValueError):  # ragged lists
+        raise ParameterError("step", step, "a non-negative integer or array of them") from None
     if steps.size == 0:  # np.asarray([]) is float64, but no steps is no error
         steps = steps.astype(np.int64)
     if not np.issubdtype(steps.dtype, np.integer) or np.any(steps < 0):
@@ -181,7 +191,11 @@ def piecewise_constant(lr: float, boundaries: Sequence[int], values: Sequence[fl
             owner,
         )
     boundary_steps = np.asarray(steps, dtype=np.int64)
-    rates = lr * np.asarray(multipliers, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        rates = lr * np.asarray(multipliers, dtype=np.float64)
+    if not np.all(np.isfinite(rates)):
+        allowed = f"multipliers whose product with the learning rate {lr:g} is finite"
+        raise ParameterError("values", values, allowed, owner)
 
     def schedule(step: Steps) -> Rates:
         # side="right": a step equal to a boundary already belongs to the next piece.
@@ -381,15 +395,18 @@ def one_cycle(
             # The book's _interpolate; max() only guards empty pieces (half = 0).
             return (rate2 - rate1) * (steps - step1) / max(step2 - step1, 1) + rate1
 
-        rates = np.select(
-            [steps < half, steps < 2 * half, steps < total_steps],
-            [
-                interpolate(0, half, start_lr, lr),
-                interpolate(half, 2 * half, lr, start_lr),
-                interpolate(2 * half, total_steps, start_lr, last_lr),
-            ],
-            default=last_lr,
-        )
+        # Every piece is evaluated at every step; only the pieces np.select drops can
+        # overflow (a huge rate times a step far outside them).
+        with np.errstate(over="ignore", invalid="ignore"):
+            rates = np.select(
+                [steps < half, steps < 2 * half, steps < total_steps],
+                [
+                    interpolate(0, half, start_lr, lr),
+                    interpolate(half, 2 * half, lr, start_lr),
+                    interpolate(2 * half, total_steps, start_lr, last_lr),
+                ],
+                default=last_lr,
+            )
         return _shaped(rates)
 
     return schedule
@@ -415,7 +432,8 @@ def with_warmup(schedule: Schedule, warmup_steps: int) -> Schedule:
     def warmed_up(step: Steps) -> Rates:
         steps = _as_steps(step)
         after = schedule(np.maximum(steps - warmup_steps, 0))
-        ramp = first_rate * (steps + 1) / warmup_steps
+        # A fraction in (0, 1] first: first_rate * (t + 1) overflowed near the float limit.
+        ramp = first_rate * (np.minimum(steps + 1, warmup_steps) / warmup_steps)
         return _shaped(np.where(steps < warmup_steps, ramp, after))
 
     return warmed_up
@@ -459,6 +477,7 @@ def _decay_steps(default: int, help_text: str) -> Param:
         symbol="s",
         kind="int",
         low=1,
+        high=MAX_SCHEDULE_STEPS,
         log=True,
         ui_low=1,
         ui_high=1000,
@@ -523,6 +542,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
                     symbol="b_k",
                     kind="floats",
                     low=1.0,
+                    high=MAX_SCHEDULE_STEPS,
                 ),
                 Param(
                     "values",
@@ -640,6 +660,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
                     symbol="s",
                     kind="int",
                     low=1,
+                    high=MAX_SCHEDULE_STEPS,
                     log=True,
                     ui_low=1,
                     ui_high=1000,
@@ -650,6 +671,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
                     "Each cycle is this many times longer than the one before (1: all equal).",
                     symbol=r"t_{\mathrm{mul}}",
                     low=1.0,
+                    high=MAX_SCHEDULE_STEPS,  # a longer second cycle never restarts
                     ui_low=1.0,
                     ui_high=4.0,
                 ),
@@ -767,6 +789,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
                     symbol="P",
                     kind="int",
                     low=0,
+                    high=MAX_SCHEDULE_STEPS,
                     ui_low=0,
                     ui_high=100,
                 ),
@@ -788,6 +811,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
                     symbol="C",
                     kind="int",
                     low=0,
+                    high=MAX_SCHEDULE_STEPS,
                     ui_low=0,
                     ui_high=50,
                 ),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from app_ui import controls, fields, links, runs, sections
+from app_ui import text as user_text
 from app_ui.page import Page, setup_page
 from experiments import Experiment, RunConfig, presets
 from experiments.experiment import MAX_RUNS
@@ -144,7 +145,7 @@ for i, run in enumerate(experiment_.runs):
         continue
     seen.add(key)
     # Built only while open: four closed cards would otherwise cost every rerun.
-    card = sections.lazy_expander(labels[i], key=f"_card_{run.optimizer}_{run.convention}",
+    card = sections.lazy_expander(user_text.plain(labels[i]), key=f"_card_{run.optimizer}_{run.convention}",
                                   container=columns[(len(seen) - 1) % len(columns)])  # fmt: skip
     if card.open:
         with card:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import numpy as np
-
-from foundation.params import ParameterError
+from foundation.params import ParameterError, real_array
 from surfaces.catalog import SURFACES
 from surfaces.core import FORMULA, CriticalPoint, Surface, SurfaceDef, bind
 
@@ -55,10 +53,13 @@ def get(name: str | Surface, **params: float) -> Surface:
         if params:
             return bind(name.definition, {**name.param_values, **params})
         return name
+    numbers = {}
     for key, value in params.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        number = real_array(value)
+        if number is None or number.ndim != 0:
             raise ParameterError(key, value, "a single number", str(name))
-    return _get_cached(name, tuple(sorted((k, float(v)) for k, v in params.items())))
+        numbers[key] = float(number)  # ±inf past the float range: `bind` rejects it
+    return _get_cached(name, tuple(sorted(numbers.items())))
 
 
 @lru_cache(maxsize=64)

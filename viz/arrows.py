@@ -83,7 +83,7 @@ def arrow_scale(trajectory: Trajectory, step: int, domain) -> float:
     if not np.isfinite(longest) or longest <= 0:
         return 1.0
     raw = ARROW_VIEW_FRACTION * math.hypot(x1 - x0, y1 - y0) / longest
-    if raw <= 1:
+    if raw <= 1 or not math.isfinite(raw):  # an arrow of 1e-320 has no scale that shows it
         return 1.0
     exponent = math.floor(math.log10(raw))
     mantissa = max(m for m in (1, 2, 5) if m * 10**exponent <= raw * (1 + 1e-12))

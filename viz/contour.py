@@ -45,6 +45,7 @@ from viz.layout import (
     axis_key,
     base_layout,
     coordinate_decimals,
+    float32,
     inside_legend,
     json_copy,
     last_valid_index,
@@ -144,7 +145,7 @@ def _click_grid_trace(surface, points: int, decimals: int) -> dict:
     return scatter(
         x=rounded(xy[:, 0], decimals),
         y=rounded(xy[:, 1], decimals),
-        customdata=np.round(f, 4).astype(np.float32),
+        customdata=float32(np.round(f, 4)),
         mode="markers",
         # Only hover and selection need the points (plotly.js finds them in its data, not
         # in the SVG), so no marker is drawn: hundreds of SVG markers cost every redraw.

@@ -16,6 +16,7 @@ for it.  Margins hold only our own furniture (tick labels, the animation control
 from __future__ import annotations
 
 import functools
+import html
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -50,6 +51,21 @@ def coordinate_decimals(domain) -> int:
     (x0, x1), (y0, y1) = domain
     span = max(x1 - x0, y1 - y0, 1e-12)
     return max(0, SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(span)))
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def float32(values: np.ndarray) -> np.ndarray:
+    """`values` as float32 (half the bytes in a chart); a value past float32's range (a
+    surface parameter of 1e300 makes f that large) becomes NaN, a gap in the chart,
+    instead of an overflow warning and an infinity.
+
+    >>> float32(np.array([1.5, 1e300, -np.inf])).tolist()
+    [1.5, nan, nan]
+    """
+    values = np.asarray(values, dtype=float)
+    return np.where(np.abs(values) <= FLOAT32_MAX, values, np.nan).astype(np.float32)
 
 
 def rounded(values: np.ndarray, decimals: int) -> list:
@@ -153,9 +169,15 @@ def axis_key(axis_id: str) -> str:
 
 
 def run_labels(trajectories: Sequence[Trajectory], labels: Sequence[str] | None) -> list[str]:
-    """The legend label of each run (the optimizer's title unless given)."""
+    """The legend label of each run (the optimizer's title unless given).  Plotly reads
+    a few HTML tags in text (``<a href>``, ``<b>``): a label from a link is shown as
+    typed, its ``<``, ``>`` and ``&`` as entities.
+
+    >>> run_labels([], ['<a href="http://host">x</a>'])
+    ['&lt;a href="http://host"&gt;x&lt;/a&gt;']
+    """
     if labels is not None:
-        return [str(label) for label in labels]
+        return [html.escape(str(label), quote=False) for label in labels]
     return [optim_core.spec(tr.optimizer).title for tr in trajectories]
 
 

@@ -27,6 +27,7 @@ from viz.layout import (
     Trajectory,
     base_layout,
     coordinate_decimals,
+    float32,
     inside_legend,
     last_valid_index,
     rounded,
@@ -123,7 +124,7 @@ def preview_figure(
     data = [
         dict(
             type="contour", x=rounded(grid.x, 4), y=rounded(grid.y, 4),
-            z=np.asarray(grid.z, dtype=np.float32), autocontour=False,
+            z=float32(grid.z), autocontour=False,
             contours=dict(start=float(levels[0]), end=float(levels[-1]), size=size),
             colorscale=get_colorscale(style.CONTOUR_COLORSCALE), opacity=0.6, showscale=False,
             hoverinfo="skip", line=dict(width=0.4, color="rgba(0,0,0,0.2)"), showlegend=False,

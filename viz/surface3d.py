@@ -14,6 +14,7 @@ from viz.layout import (
     SpecFigure,
     Trajectory,
     base_layout,
+    float32,
     inside_legend,
     last_valid_index,
     path_indices,
@@ -45,7 +46,7 @@ def surface_3d_figure(
     data = [
         dict(
             type="surface", x=rounded(grid.x, 6), y=rounded(grid.y, 6),
-            z=np.round(z, 5).astype(np.float32), colorscale=get_colorscale(style.CONTOUR_COLORSCALE),
+            z=float32(np.round(z, 5)), colorscale=get_colorscale(style.CONTOUR_COLORSCALE),
             showscale=False, opacity=0.9, name=t("app.fig.surface"), hoverinfo="skip",
         )
     ]  # fmt: skip

@@ -40,6 +40,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+_SERVER_PIDS: dict[str, int] = {}
+
+
+def server_pid(url: str) -> int:
+    """The process id of a server `streamlit_server` started (benchmarks read its memory)."""
+    return _SERVER_PIDS[url]
+
+
 @contextlib.contextmanager
 def streamlit_server(script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
     """Run `streamlit run script` on a free loopback port; yields the base URL."""
@@ -55,6 +63,7 @@ def streamlit_server(script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
         command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
+    _SERVER_PIDS[url] = process.pid
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while True:
@@ -71,6 +80,7 @@ def streamlit_server(script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
             time.sleep(0.25)
         yield url
     finally:
+        _SERVER_PIDS.pop(url, None)
         process.terminate()
         try:
             process.wait(timeout=10)

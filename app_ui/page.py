@@ -81,6 +81,7 @@ class Page:
     manual_keys: set[str] = field(default_factory=set)
     url_keys: set[str] = field(default_factory=set)  # every URL name a control read
     top: object = None  # placeholder at the top of the page for link notes
+    recommend_for: str | None = None  # a surface other than the page's own: its advice applies
 
     @property
     def font_size(self) -> int:

@@ -121,8 +121,8 @@ def draw_chart(chosen: CompareControls, experiment_: Experiment, trajectories) -
         background = runs.background_for(experiment_, page.dark)
         figure = contour.contour_figure(surface, trajectories, labels, background=background,
                                         height=720 if page.presenter else 600, **common)  # fmt: skip
-    st.caption(t("app.chart.hint"))
     sections.show_chart(figure, "compare_chart", clickable=True)
+    st.caption(t("app.chart.hint"))
     return labels
 
 

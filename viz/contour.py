@@ -81,6 +81,8 @@ CONTROLS_TOP = 30  # pixels between the x axis and the play buttons (below the t
 
 MAX_SLIDER_LABELS = 40  # more frames than this: the slider's tick labels are hidden
 
+BUTTON_INK = {False: "#262730", True: "#0E1117"}  # text of the animation buttons
+
 ANIMATION_MARGIN = 155  # bottom margin that holds the buttons and the slider (at FONT_SIZE)
 VIEW_TOP_MARGIN = 12  # px above a single view (its legend sits inside the plot)
 
@@ -154,8 +156,11 @@ def _click_grid_trace(surface, points: int, decimals: int) -> dict:
 
 
 def _critical_traces(surface, start, dark: bool) -> list[dict]:
+    """Minima, saddles and the start: drawn after the runs, so a run that ends on the
+    minimum does not hide its star (the star's half-clear fill lets the run show)."""
     ink = "#FFFFFF" if dark else "#000000"
     paper = "#000000" if dark else "#FFFFFF"
+    veil = "rgba(0,0,0,0.45)" if dark else "rgba(255,255,255,0.45)"
     traces = []
     minima = list(surface.minima)
     if minima:
@@ -167,7 +172,7 @@ def _critical_traces(surface, start, dark: bool) -> list[dict]:
                 marker=dict(
                     symbol=style.MINIMUM_SYMBOL,
                     size=15,
-                    color=paper,
+                    color=veil,
                     line=dict(color=ink, width=1.5),
                 ),
                 text=[t(f"app.fig.kind.{m.kind.replace(' ', '_')}") for m in minima],
@@ -377,21 +382,26 @@ def _animation_controls(
         dict(label=t("app.fig.speed", factor=f"{s:g}"), method="animate", args=play(FRAME_MS / s))
         for s in SPEEDS
     ]
+    # plotly.js paints the selected and the hovered button a fixed near-white (#F4FAFF,
+    # `activeColor` in its updatemenus constants; no attribute sets it), so the dark
+    # theme's buttons carry dark text on a light grey: light text went blank on the
+    # selected speed.  Contrast of the text: 6.9:1 on the grey, 18:1 when selected.
     colors = (
-        dict(bgcolor="#262730", bordercolor="#555867")
+        dict(bgcolor="#9EA3B0", bordercolor="#C9CCD3")
         if dark
-        else dict(bgcolor="#F0F2F6", bordercolor="#C9CCD3")
+        else dict(bgcolor="#D9DDE4", bordercolor="#B8BCC6")
     )
+    button_ink = BUTTON_INK[dark]
     menus = [
         dict(
             type="buttons", direction="right", buttons=buttons, showactive=False,
             x=0.0, y=0.0, xanchor="left", yanchor="top", pad=dict(t=CONTROLS_TOP, r=4),
-            font=dict(size=max(11, font_size - 1), color="#FAFAFA" if dark else "#262730"), **colors,
+            font=dict(size=max(11, font_size - 1), color=button_ink), **colors,
         ),
         dict(
             type="buttons", direction="right", buttons=speeds, showactive=True, active=1,
             x=1.0, y=0.0, xanchor="right", yanchor="top", pad=dict(t=CONTROLS_TOP),
-            font=dict(size=max(10, font_size - 2), color="#FAFAFA" if dark else "#262730"), **colors,
+            font=dict(size=max(10, font_size - 2), color=button_ink), **colors,
         ),
     ]  # fmt: skip
     # One tick label per frame is unreadable beyond a few dozen; the current step is
@@ -467,7 +477,6 @@ def contour_figure(
     if clickable:
         data.append(_click_grid_trace(surface, CLICK_GRID_POINTS, decimals))
     start = trajectories[0].path[0] if trajectories else None
-    data += _critical_traces(surface, start, dark)
     for i, tr in enumerate(trajectories):
         dash = style.optimizer_dash(tr.optimizer)
         data.append(_static_path(tr, labels[i], colors[i], dash, decimals, f"run{i}"))
@@ -484,6 +493,7 @@ def contour_figure(
         for trace in arrow_specs(arrow_run, shown, surface.domain, dark, decimals):
             animated.append(len(data))
             data.append(trace)
+    data += _critical_traces(surface, start, dark)
     xaxis, yaxis = view_axes(surface)
     layout = base_layout(
         dark,
@@ -573,13 +583,16 @@ def small_multiples_figure(
         cell = dict(xaxis=x_id, yaxis=y_id)
         images.append(_background_image(surface, background, x_id, y_id))
         traces = [click] if click is not None else []
-        traces += _critical_traces(surface, start, dark)
         dash = style.optimizer_dash(tr.optimizer)
         traces.append(_static_path(tr, labels[i], colors[i], dash, decimals, f"run{i}"))
         data += [{**trace, **cell, "showlegend": False} for trace in traces]
         for trace in _animated_traces(anims[i], shown, labels[i], colors[i], f"run{i}"):
             animated.append(len(data))
             data.append({**trace, **cell, "showlegend": False})
+        data += [
+            {**trace, **cell, "showlegend": False}
+            for trace in _critical_traces(surface, start, dark)
+        ]
         xaxis, yaxis = view_axes(surface, anchor=x_id)
         layout[axis_key(x_id)].update(xaxis)
         layout[axis_key(y_id)].update(yaxis)

@@ -98,6 +98,7 @@ class Page:
     url_keys: set[str] = field(default_factory=set)  # every URL name a control read
     top: object = None  # placeholder at the top of the page for link notes
     recommend_for: str | None = None  # a surface other than the page's own: its advice applies
+    compact: bool = False  # a phone: charts take their narrow-screen layout
 
     @property
     def font_size(self) -> int:
@@ -156,6 +157,17 @@ def _theme_is_dark() -> bool:
         ) == "dark"
     except Exception:  # older runtimes or bare-mode tests have no theme information
         return False
+
+
+def _is_phone() -> bool:
+    """Whether the browser says it is a phone: "Mobi" in its User-Agent, the test MDN
+    recommends.  Streamlit tells the server nothing about the screen's width, and a
+    chart's layout (button rows, legend, height) is fixed when the figure is built."""
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except Exception:  # bare-mode tests have no browser
+        return False
+    return "Mobi" in agent
 
 
 def _presenter_from_url(page: Page) -> bool:
@@ -225,7 +237,7 @@ def setup_page(name: str, *, wide: bool = True) -> Page:
         initial_sidebar_state="collapsed" if presenter else "auto",
     )
     page = Page(name=name, dark=_theme_is_dark(), presenter=presenter, notes=probe.notes,
-                manual_keys=probe.manual_keys)  # fmt: skip
+                manual_keys=probe.manual_keys, compact=_is_phone())  # fmt: skip
     page.top = st.container()
     st.html(_PAGE_CSS)
     if presenter:

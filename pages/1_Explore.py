@@ -84,7 +84,7 @@ def step_inspector(experiment_: Experiment, trajectories: list) -> None:
     figure = contour.contour_figure(
         experiment_.surface_object(), trajectories, [label], step=step, arrows=True, clickable=True,
         dark=page.dark, font_size=page.font_size, height=720 if page.presenter else 600,
-        background=runs.background_for(experiment_, page.dark),
+        background=runs.background_for(experiment_, page.dark), compact=page.compact,
     )  # fmt: skip
     with chart_slot:
         sections.show_chart(figure, "explore_chart", clickable=True)

@@ -22,7 +22,7 @@ import surfaces
 from app_ui import fields
 from app_ui import text as user_text
 from app_ui.page import Page
-from experiments import Experiment, RunConfig
+from experiments import Experiment, RunConfig, recommended
 from foundation.params import Param
 from i18n import error_text, t
 from optim_core import ParameterError, engine, schedules
@@ -71,18 +71,39 @@ class SurfaceChoice:
 
 
 def _surface_changed() -> None:
-    """A new surface starts from its own default point (its view box differs)."""
+    """A new surface starts from its own default point (its view box differs) with its
+    recommended steps and, for every run's optimizer and convention, its recommended
+    hyperparameters (`experiments.recommended`): what a person set before is replaced
+    by what shows this surface's lesson, and what they set now stays until the next
+    switch of surface."""
     name = st.session_state.get("surface")
-    if name in surfaces.names() or name == surfaces.FORMULA:
+    if name == surfaces.FORMULA:
         from app_ui import formula_controls
 
-        x, y = (
-            formula_controls.default_start()
-            if name == surfaces.FORMULA
-            else surfaces.definition(name).default_start
-        )
-        st.session_state["x0"], st.session_state["y0"] = float(x), float(y)
-        st.session_state.pop("k", None)
+        x, y = formula_controls.default_start()
+    elif name in surfaces.names():
+        x, y = surfaces.definition(name).default_start
+    else:
+        return
+    st.session_state["x0"], st.session_state["y0"] = float(x), float(y)
+    st.session_state.pop("k", None)
+    if name == surfaces.FORMULA:
+        return  # a typed function has no recommendations: the runs keep their settings
+    steps = recommended.steps(name)
+    if steps is not None:
+        st.session_state["steps"] = steps
+    slot = 1
+    while (optimizer := st.session_state.get(f"o{slot}_opt")) in optim_core.names():
+        prefix = f"o{slot}_"
+        spec = optim_core.spec(optimizer)
+        convention = st.session_state.get(prefix + "conv")
+        if convention not in [c.name for c in spec.conventions]:
+            convention = None
+        values = recommended.hyper(name, optimizer, convention) or {}
+        for param in spec.params:
+            if param.name in values and param.kind != "floats":
+                st.session_state[prefix + param.name] = values[param.name]
+        slot += 1
 
 
 def surface_controls(page: Page, default: str, container) -> SurfaceChoice:
@@ -205,9 +226,15 @@ def experiment_controls(
     """Surface, start point and run settings, starting from a page's default experiment
     (its start applies while its surface is chosen)."""
     surface_choice = surface_controls(page, default.surface, container)
-    default_start = default.start if surface_choice.name == default.surface else None
+    own_surface = surface_choice.name == default.surface
+    # On another surface than the page's own, unset values take that surface's
+    # recommendations (a link that names only the surface opens runs that work).
+    page.recommend_for = None if own_surface else surface_choice.name
+    st.session_state[_DEFAULT_SURFACE] = default.surface
+    default_start = default.start if own_surface else None
     start = start_controls(page, surface_choice.surface(), default_start, container)
-    return surface_choice, start, run_controls(page, default.steps, container)
+    default_steps = default.steps if own_surface else recommended.steps(surface_choice.name)
+    return surface_choice, start, run_controls(page, default_steps or default.steps, container)
 
 
 # --- one optimizer ---------------------------------------------------------------------------
@@ -230,13 +257,34 @@ def slot_optimizer(slot: int, defaults: tuple[RunConfig, ...]) -> str:
     return default_run(defaults, slot).optimizer
 
 
-def slot_defaults(base: RunConfig, optimizer: str, convention: str) -> dict[str, Any]:
-    """Hyperparameter defaults of a slot: the page's default run when the slot still
-    holds its optimizer and convention, else the registry's defaults for the convention."""
+def slot_defaults(
+    base: RunConfig, optimizer: str, convention: str, surface: str | None = None
+) -> dict[str, Any]:
+    """Hyperparameter defaults of a slot: the page's default run while the page shows its
+    own surface (`surface` None) and the slot still holds that run's optimizer and
+    convention, else the recommendation of the surface shown, else the registry's."""
     spec = optim_core.spec(optimizer)
-    if optimizer == base.optimizer and convention == spec.convention(base.convention).name:
+    if (
+        surface is None
+        and base.hyper
+        and optimizer == base.optimizer
+        and convention == spec.convention(base.convention).name
+    ):
         return base.resolved_hyper()
-    return spec.defaults(convention)
+    shown = surface or st.session_state.get(_DEFAULT_SURFACE)
+    advised = recommended.hyper(shown, optimizer, convention) if shown else None
+    return advised if advised is not None else spec.defaults(convention)
+
+
+_DEFAULT_SURFACE = "_default_surface"  # the page's own surface, for the callbacks
+
+
+def _recommend_for() -> str | None:
+    """The surface shown when it is not the page's own (None otherwise), for callbacks."""
+    name = st.session_state.get("surface")
+    if name not in surfaces.names() or name == st.session_state.get(_DEFAULT_SURFACE):
+        return None
+    return name
 
 
 def _optimizer_changed(slot: int, defaults: tuple[RunConfig, ...]) -> None:
@@ -253,7 +301,7 @@ def _optimizer_changed(slot: int, defaults: tuple[RunConfig, ...]) -> None:
         else spec.conventions[0].name
     )
     st.session_state[prefix + "conv"] = convention
-    values = slot_defaults(base, name, convention)
+    values = slot_defaults(base, name, convention, _recommend_for())
     known = {prefix + p.name for p in spec.params}
     for key in list(st.session_state.keys()):
         if not key.startswith(prefix) or key.startswith(prefix + "sched"):
@@ -276,7 +324,9 @@ def _convention_changed(
     if new not in [c.name for c in spec.conventions]:
         return
     base = default_run(defaults, slot)
-    before, after = slot_defaults(base, optimizer, old), slot_defaults(base, optimizer, new)
+    surface = _recommend_for()
+    before = slot_defaults(base, optimizer, old, surface)
+    after = slot_defaults(base, optimizer, new, surface)
     for param in spec.params:
         key = prefix + param.name
         if key in st.session_state and st.session_state[key] == before[param.name]:
@@ -315,7 +365,7 @@ def optimizer_controls(page: Page, slot: int, defaults: tuple[RunConfig, ...], c
     chosen = spec.convention(convention)
     if chosen.note:
         container.caption(t(f"optimizer.{name}.convention.{convention}.note", default=chosen.note))
-    values = slot_defaults(base, name, convention)
+    values = slot_defaults(base, name, convention, page.recommend_for)
     hyper: dict[str, Any] = {}
     for param in spec.params:
         hyper[param.name] = fields.param_control(

@@ -55,13 +55,29 @@ _LANG_SWITCH = "_lang_switch"
 _PRESENT_ON = ("1", "true", "yes", "on")
 _PRESENT_OFF = ("0", "false", "no", "off")
 
+# Streamlit has no setting for the main column's top padding (6rem) or the title's size,
+# and together they pushed the chart below the fold of a 1440 x 900 screen: the padding
+# is cut to the fixed header's height (3.75rem) plus a little, the title made smaller.
+_PAGE_CSS = """
+<style>
+div[data-testid="stMainBlockContainer"] { padding-top: 4.25rem; }
+h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
+</style>
+"""
+PRESENT_EXIT_KEY = "present_exit"  # `.st-key-present_exit`: the leave button's box
+# The presenter view hides the sidebar (no setting does), enlarges the text for the back
+# of the room, and puts the leave button into the fixed header bar, next to Streamlit's
+# menu: in the flow it cost a line above the chart and slid under the header.
 _PRESENTER_CSS = """
 <style>
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
 button[data-testid="stExpandSidebarButton"] { display: none !important; }
-div[data-testid="stMainBlockContainer"] { max-width: 100%; padding-top: 2rem; }
+div[data-testid="stMainBlockContainer"] { max-width: 100%; }
 html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
-h1 { font-size: 2.6rem !important; }
+h1 { font-size: 2.4rem !important; }
+.st-key-present_exit { position: fixed; top: 0.55rem; right: 4.5rem; width: auto !important;
+  z-index: 999991; }
+.st-key-present_exit button { min-height: 2.2rem; padding: 0.1rem 0.9rem; }
 </style>
 """
 
@@ -88,6 +104,8 @@ class Page:
     manual_keys: set[str] = field(default_factory=set)
     url_keys: set[str] = field(default_factory=set)  # every URL name a control read
     top: object = None  # placeholder at the top of the page for link notes
+    recommend_for: str | None = None  # a surface other than the page's own: its advice applies
+    compact: bool = False  # a phone: charts take their narrow-screen layout
 
     @property
     def font_size(self) -> int:
@@ -151,6 +169,17 @@ def _theme_is_dark() -> bool:
         ) == "dark"
     except Exception:  # older runtimes or bare-mode tests have no theme information
         return False
+
+
+def _is_phone() -> bool:
+    """Whether the browser says it is a phone: "Mobi" in its User-Agent, the test MDN
+    recommends.  Streamlit tells the server nothing about the screen's width, and a
+    chart's layout (button rows, legend, height) is fixed when the figure is built."""
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except Exception:  # bare-mode tests have no browser
+        return False
+    return "Mobi" in agent
 
 
 def _presenter_from_url(page: Page) -> bool:
@@ -220,11 +249,12 @@ def setup_page(name: str, *, wide: bool = True) -> Page:
         initial_sidebar_state="collapsed" if presenter else "auto",
     )
     page = Page(name=name, dark=_theme_is_dark(), presenter=presenter, notes=probe.notes,
-                manual_keys=probe.manual_keys)  # fmt: skip
+                manual_keys=probe.manual_keys, compact=_is_phone())  # fmt: skip
     page.top = st.container()
+    st.html(_PAGE_CSS)
     if presenter:
-        st.markdown(_PRESENTER_CSS, unsafe_allow_html=True)
-        st.button(
+        st.html(_PRESENTER_CSS)
+        st.container(key=PRESENT_EXIT_KEY).button(
             t("app.present.exit"),
             key="_present_exit",
             on_click=_set_presenter,

@@ -82,10 +82,10 @@ STAMP_WRAP = 160  # characters per stamp line
 LOW_CONTRAST_COLORS = {style.OKABE_ITO["yellow"]}
 # The app's contour background (`viz.background.contour_background`) blends the colour map
 # with the page and lays faint black lines over it: the same here.
-CONTOUR_FILL_ALPHA = 0.55
+CONTOUR_FILL_ALPHA = style.CONTOUR_FILL_ALPHA[False]  # the app's light theme: same contrast
 CONTOUR_LINE_ALPHA = 0.22
 # Matplotlib marker for each Plotly symbol name in viz.style.
-MATPLOTLIB_MARKER = {"star": "*", "x": "x", "circle": "o", "x-thin": "x"}
+MATPLOTLIB_MARKER = {"star": "*", "diamond": "D", "circle": "o", "x-thin": "x"}
 
 _LOCK = threading.RLock()
 

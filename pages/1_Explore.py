@@ -74,6 +74,7 @@ def step_inspector(experiment_: Experiment, trajectories: list) -> None:
     steps = experiment_.steps
     if int(st.session_state.get("k", DEFAULT_STEP)) > steps:
         st.session_state["k"] = steps
+    chart_slot = st.container()  # the chart goes above its step control, near the top
     back, slider, forward = st.columns([1, 10, 1], vertical_alignment="bottom")
     back.button("◀", key="_k_back", on_click=_nudge, args=(-1, steps), help=t("app.explore.prev"))
     forward.button("▶", key="_k_next", on_click=_nudge, args=(1, steps), help=t("app.explore.next"))
@@ -83,10 +84,11 @@ def step_inspector(experiment_: Experiment, trajectories: list) -> None:
     figure = contour.contour_figure(
         experiment_.surface_object(), trajectories, [label], step=step, arrows=True, clickable=True,
         dark=page.dark, font_size=page.font_size, height=720 if page.presenter else 600,
-        background=runs.background_for(experiment_, page.dark),
+        background=runs.background_for(experiment_, page.dark), compact=page.compact,
     )  # fmt: skip
+    with chart_slot:
+        sections.show_chart(figure, "explore_chart", clickable=True)
     st.caption(t("app.chart.hint_explore"))
-    sections.show_chart(figure, "explore_chart", clickable=True)
     rule, table = st.columns([2, 3])
     with rule:
         convention = optim_core.spec(trajectory.optimizer).convention(trajectory.convention)
@@ -121,7 +123,7 @@ experiment_, trajectories = sections.run_or_stop(
 )
 trajectory = trajectories[0]
 label = controls.optimizer_title(trajectory.optimizer)
-with st.expander(t("app.explore.card", title=label), expanded=not page.presenter):
+with st.expander(t("app.explore.card", title=label)):  # closed: the chart fits above the fold
     sections.optimizer_card(experiment_.runs[0])
 sections.show_events(trajectories, [label])
 step_inspector(experiment_, trajectories)

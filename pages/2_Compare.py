@@ -113,7 +113,7 @@ def draw_chart(chosen: CompareControls, experiment_: Experiment, trajectories) -
     labels = sections.run_labels(experiment_.runs)
     sections.show_events(trajectories, labels)
     surface = experiment_.surface_object()
-    common = dict(dark=page.dark, font_size=page.font_size, clickable=True)
+    common = dict(dark=page.dark, font_size=page.font_size, clickable=True, compact=page.compact)
     if chosen.layout == "grid":
         background = runs.background_for(experiment_, page.dark, PANEL_BACKGROUND_WIDTH)
         figure = contour.small_multiples_figure(surface, trajectories, labels, background=background,
@@ -122,8 +122,8 @@ def draw_chart(chosen: CompareControls, experiment_: Experiment, trajectories) -
         background = runs.background_for(experiment_, page.dark)
         figure = contour.contour_figure(surface, trajectories, labels, background=background,
                                         height=720 if page.presenter else 600, **common)  # fmt: skip
-    st.caption(t("app.chart.hint"))
     sections.show_chart(figure, "compare_chart", clickable=True)
+    st.caption(t("app.chart.hint"))
     return labels
 
 

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 import i18n
 import optim_core
 from app_ui import links, sections
-from experiments import Experiment, presets
+from experiments import Experiment, presets, recommended
 from i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,8 +176,8 @@ def test_changing_the_optimizer_starts_from_its_defaults():
     at.selectbox(key="o1_opt").set_value("adam").run()
     assert_clean(at)
     run = ran(at).runs[0]
-    assert run.optimizer == "adam"
-    assert run.resolved_hyper() == optim_core.spec("adam").defaults()
+    assert run.optimizer == "adam"  # the registry's defaults with the bowl's advised rate
+    assert run.resolved_hyper() == recommended.hyper("bowl", "adam")
     at.selectbox(key="o1_opt").set_value("momentum").run()
     assert ran(at).runs[0].resolved_hyper()["lr"] == 0.1  # the page's default momentum run
 

@@ -166,11 +166,13 @@ def test_colours_are_the_style_colours(bowl_dlfs):
     heads = [t for t in fig.data if t.mode == "markers" and t.marker.size == 13]
     assert [t.marker.color for t in heads] == expected
     assert paths[0].line.color == style.OPTIMIZER_COLORS["sgd"] == "#000000"
-    # On a dark page black is drawn white; the other colours stay.
+    # On a dark page black is drawn white; the other colours take their dark shades.
     dark = contour.contour_figure(surface, runs, dark=True)
     dark_paths = [t for t in dark.data if t.mode == "lines+markers"]
     assert dark_paths[0].line.color == "#FFFFFF"
-    assert [t.line.color for t in dark_paths[1:]] == expected[1:]
+    assert [t.line.color for t in dark_paths] == style.run_colors(
+        [r.optimizer for r in runs], dark=True
+    )
     assert dark.layout.template.layout.paper_bgcolor is not None  # plotly_dark
 
 

@@ -17,8 +17,6 @@ import io
 
 import numpy as np
 from PIL import Image
-from plotly.colors import hex_to_rgb
-from plotly.colors import sequential as plotly_sequential
 
 from viz import style
 
@@ -26,18 +24,7 @@ BACKGROUND_WIDTH = 900  # pixels of the contour image for one panel
 PANEL_BACKGROUND_WIDTH = 480  # ... for a panel of the small-multiples grid
 SUPERSAMPLING = 2  # drawn at twice the size and reduced: smooth band edges and lines
 IMAGE_COLORS = 64  # flat bands need few colours, and the PNG shrinks about five times
-_PAGE_COLORS = {False: (255, 255, 255), True: (14, 17, 23)}  # Streamlit's light / dark page
-_FILL_ALPHA = {False: 0.55, True: 0.7}
 _LINE = {False: ((0, 0, 0), 0.22), True: ((255, 255, 255), 0.3)}  # colour, opacity
-
-
-def _colormap(values: np.ndarray) -> np.ndarray:
-    """RGB (…, 3) of `values` in [0, 1] on `style.CONTOUR_COLORSCALE`."""
-    stops = np.array(
-        [hex_to_rgb(c) for c in getattr(plotly_sequential, style.CONTOUR_COLORSCALE)], dtype=float
-    )
-    positions = np.linspace(0.0, 1.0, len(stops))
-    return np.stack([np.interp(values, positions, stops[:, k]) for k in range(3)], axis=-1)
 
 
 def _resample(grid: style.ContourGrid, width: int, height: int) -> np.ndarray:
@@ -65,9 +52,7 @@ def contour_background(surface, *, dark: bool = False, width: int = BACKGROUND_W
     band = np.searchsorted(levels, z)  # 0 below the first level, len(levels) above the last
     # Each band takes the colour of its middle; the bands beyond the ends take the ends'.
     shade = np.clip((np.arange(len(levels) + 1) - 0.5) / max(len(levels) - 1, 1), 0.0, 1.0)
-    page = np.array(_PAGE_COLORS[dark], dtype=float)
-    alpha = _FILL_ALPHA[dark]
-    fill = alpha * _colormap(shade) + (1 - alpha) * page  # one colour per band
+    fill = style.contour_fill(shade, dark)  # one colour per band
     line, opacity = _LINE[dark]
     lined = opacity * np.array(line, dtype=float) + (1 - opacity) * fill
     edge = np.zeros(band.shape, dtype=bool)

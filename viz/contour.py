@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from unicodedata import east_asian_width
 
 import numpy as np
 import plotly.graph_objects as go
@@ -82,7 +83,18 @@ CONTROLS_TOP = 30  # pixels between the x axis and the play buttons (below the t
 
 MAX_SLIDER_LABELS = 40  # more frames than this: the slider's tick labels are hidden
 
+BUTTON_INK = {False: "#262730", True: "#0E1117"}  # text of the animation buttons
+
 ANIMATION_MARGIN = 155  # bottom margin that holds the buttons and the slider (at FONT_SIZE)
+# A phone's layout (`compact=True`): a narrow screen cannot hold the speed buttons next
+# to the play buttons, a legend over the contour or an equal-aspect view of a wide box.
+COMPACT_ROW = 40  # px of the second row of buttons (speeds under play / pause / step)
+COMPACT_PLOT_HEIGHT = 330  # px of the contour itself, filling the screen's width
+COMPACT_PANEL_HEIGHT = 270  # px per panel of the one-column small multiples
+COMPACT_LEGEND_ROW = 30  # px per row of the legend under the controls
+COMPACT_LEGEND_COLUMNS = 2  # legend entries per row at a phone's width
+
+MODEBAR_HEIGHT = 28  # px of Plotly's toolbar row (25 px buttons and their padding)
 VIEW_TOP_MARGIN = 12  # px above a single view (its legend sits inside the plot)
 
 MAX_PATH_MARKERS = 150  # a longer path shows every k-th iterate's dot (zoom in to see all)
@@ -91,9 +103,11 @@ CLICK_GRID_POINTS = 21  # invisible, clickable points per axis (to pick a start)
 # costs SVG work on every redraw (41 per axis added ~100 ms); the numbers fields are exact
 
 
-def _view_margin(font_size: int, top: float, animate: bool) -> dict:
-    """Margins of a contour view: tick labels left and below, the animation controls."""
+def _view_margin(font_size: int, top: float, animate: bool, below: float = 0) -> dict:
+    """Margins of a contour view: tick labels left and below, the animation controls,
+    and `below` more pixels under them (a phone's second row of buttons, its legend)."""
     bottom = ANIMATION_MARGIN + 2 * (font_size - FONT_SIZE) if animate else 10 + 1.8 * font_size
+    bottom += below
     return dict(l=round(3 * font_size), r=round(1.2 * font_size + 6), t=round(top),
                 b=round(bottom), autoexpand=False)  # fmt: skip
 
@@ -157,8 +171,11 @@ def _click_grid_trace(surface, points: int, decimals: int) -> dict:
 
 
 def _critical_traces(surface, start, dark: bool) -> list[dict]:
+    """Minima, saddles and the start: drawn after the runs, so a run that ends on the
+    minimum does not hide its star (the star's half-clear fill lets the run show)."""
     ink = "#FFFFFF" if dark else "#000000"
     paper = "#000000" if dark else "#FFFFFF"
+    veil = "rgba(0,0,0,0.45)" if dark else "rgba(255,255,255,0.45)"
     traces = []
     minima = list(surface.minima)
     if minima:
@@ -170,7 +187,7 @@ def _critical_traces(surface, start, dark: bool) -> list[dict]:
                 marker=dict(
                     symbol=style.MINIMUM_SYMBOL,
                     size=15,
-                    color=paper,
+                    color=veil,
                     line=dict(color=ink, width=1.5),
                 ),
                 text=[t(f"app.fig.kind.{m.kind.replace(' ', '_')}") for m in minima],
@@ -336,8 +353,9 @@ def _step_lists(names: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _animation_controls(
-    frame_names: list[str], active: int, font_size: int, dark: bool = False
-) -> dict:
+    frame_names: list[str], active: int, font_size: int, dark: bool = False,
+    compact: bool = False,
+) -> dict:  # fmt: skip
     """Play / pause / step / speed buttons and the scrub slider (all client-side).
 
     plotly.js has no "next frame" command.  A step button therefore plays an explicit
@@ -380,21 +398,28 @@ def _animation_controls(
         dict(label=t("app.fig.speed", factor=f"{s:g}"), method="animate", args=play(FRAME_MS / s))
         for s in SPEEDS
     ]
+    # plotly.js paints the selected and the hovered button a fixed near-white (#F4FAFF,
+    # `activeColor` in its updatemenus constants; no attribute sets it), so the dark
+    # theme's buttons carry dark text on a light grey: light text went blank on the
+    # selected speed.  Contrast of the text: 6.9:1 on the grey, 18:1 when selected.
     colors = (
-        dict(bgcolor="#262730", bordercolor="#555867")
+        dict(bgcolor="#9EA3B0", bordercolor="#C9CCD3")
         if dark
-        else dict(bgcolor="#F0F2F6", bordercolor="#C9CCD3")
+        else dict(bgcolor="#D9DDE4", bordercolor="#B8BCC6")
     )
+    button_ink = BUTTON_INK[dark]
     menus = [
         dict(
             type="buttons", direction="right", buttons=buttons, showactive=False,
             x=0.0, y=0.0, xanchor="left", yanchor="top", pad=dict(t=CONTROLS_TOP, r=4),
-            font=dict(size=max(11, font_size - 1), color="#FAFAFA" if dark else "#262730"), **colors,
+            font=dict(size=max(11, font_size - 1), color=button_ink), **colors,
         ),
         dict(
             type="buttons", direction="right", buttons=speeds, showactive=True, active=1,
-            x=1.0, y=0.0, xanchor="right", yanchor="top", pad=dict(t=CONTROLS_TOP),
-            font=dict(size=max(10, font_size - 2), color="#FAFAFA" if dark else "#262730"), **colors,
+            # On a phone: a row of its own under play / pause / step, which it covered.
+            x=0.0 if compact else 1.0, y=0.0, xanchor="left" if compact else "right",
+            yanchor="top", pad=dict(t=CONTROLS_TOP + (COMPACT_ROW if compact else 0)),
+            font=dict(size=max(10, font_size - 2), color=button_ink), **colors,
         ),
     ]  # fmt: skip
     # One tick label per frame is unreadable beyond a few dozen; the current step is
@@ -410,7 +435,7 @@ def _animation_controls(
         len=1.0,
         xanchor="left",
         yanchor="top",
-        pad=dict(t=CONTROLS_TOP + 44, b=0),
+        pad=dict(t=CONTROLS_TOP + 44 + (COMPACT_ROW if compact else 0), b=0),
         currentvalue=dict(prefix=t("app.fig.step") + " ", font=dict(size=font_size, color=ink)),
         font=tick_font,
         transition=dict(duration=0),
@@ -444,6 +469,7 @@ def contour_figure(
     font_size: int | None = None,
     height: int = 560,
     background: str | None = None,
+    compact: bool = False,
 ) -> go.Figure:
     """All runs over one contour, animated client-side.
 
@@ -458,6 +484,8 @@ def contour_figure(
         whose hover shows f).
       dark: dark template (black lines drawn white).
       background: a `contour_background` data URI (computed here when omitted).
+      compact: a phone's layout: the contour fills the width (no equal aspect) at
+        `COMPACT_PLOT_HEIGHT`, speeds in a second row, the legend under the controls.
     """
     labels = run_labels(trajectories, labels)
     colors = run_colors(trajectories, dark)
@@ -470,7 +498,6 @@ def contour_figure(
     if clickable:
         data.append(_click_grid_trace(surface, CLICK_GRID_POINTS, decimals))
     start = trajectories[0].path[0] if trajectories else None
-    data += _critical_traces(surface, start, dark)
     for i, tr in enumerate(trajectories):
         dash = style.optimizer_dash(tr.optimizer)
         data.append(_static_path(tr, labels[i], colors[i], dash, decimals, f"run{i}"))
@@ -487,14 +514,24 @@ def contour_figure(
         for trace in arrow_specs(arrow_run, shown, surface.domain, dark, decimals):
             animated.append(len(data))
             data.append(trace)
+    data += _critical_traces(surface, start, dark)
     xaxis, yaxis = view_axes(surface)
+    legend, below = inside_legend(dark), 0
+    if compact:
+        yaxis.pop("scaleanchor", None)
+        yaxis.pop("scaleratio", None)
+        names = [d["name"] for d in data if d.get("showlegend", True) and d.get("name")]
+        legend, below = _legend_below(names, animate)
+    margin = _view_margin(font_size, VIEW_TOP_MARGIN, animate, below)
+    if compact:
+        height = margin["t"] + COMPACT_PLOT_HEIGHT + margin["b"]
     layout = base_layout(
         dark,
         font_size,
         images=[_background_image(surface, background)],
         height=height,
-        margin=_view_margin(font_size, VIEW_TOP_MARGIN, animate),
-        legend=inside_legend(dark),
+        margin=margin,
+        legend=legend,
         hovermode="closest",
         clickmode="event+select",
         dragmode="pan" if clickable else "zoom",  # what st.plotly_chart would set (see base_layout)
@@ -505,12 +542,28 @@ def contour_figure(
     spec = dict(data=data, layout=layout)
     if animate and steps > 0:
         _add_frames(spec, anims, arrow_run, steps, max_frames, animated, shown, dark, decimals,
-                    font_size, surface.domain)  # fmt: skip
+                    font_size, surface.domain, compact)  # fmt: skip
     return SpecFigure(spec)
 
 
+def _legend_below(names: list[str], animate: bool) -> tuple[dict, int]:
+    """A horizontal legend at the figure's bottom edge, under the controls, and the
+    pixels it needs: over a phone's narrow contour it covered the paths and was cut.
+    Two entries a row when the names are short, else one."""
+    widest = max(
+        (sum(2 if east_asian_width(c) in "WF" else 1 for c in n) for n in names), default=0
+    )
+    columns = COMPACT_LEGEND_COLUMNS if widest <= 16 else 1  # Hangul is twice as wide
+    rows = math.ceil(len(names) / columns)
+    legend = dict(
+        orientation="h", x=0.0, xanchor="left", yref="container", y=0.0, yanchor="bottom",
+        bgcolor="rgba(0,0,0,0)", entrywidthmode="fraction", entrywidth=0.95 / columns,
+    )  # fmt: skip
+    return legend, rows * COMPACT_LEGEND_ROW + (COMPACT_ROW if animate else 0) + 6
+
+
 def _add_frames(spec, anims, arrow_run, steps, max_frames, animated, shown, dark, decimals,
-                font_size, domain=None):  # fmt: skip
+                font_size, domain=None, compact=False):  # fmt: skip
     """Frames for the subsampled steps (group `MAIN_GROUP`), plus a copy of the first
     and of the last one (`EDGE_FRAMES`, group "edge") that the step buttons need."""
     drawn = frame_steps(steps, max_frames)
@@ -526,7 +579,7 @@ def _add_frames(spec, anims, arrow_run, steps, max_frames, animated, shown, dark
         frame(EDGE_FRAMES[1], int(drawn[-1]), "edge"),
     ]
     active = int(np.argmin(np.abs(drawn - shown)))
-    spec["layout"].update(_animation_controls(names, active, font_size, dark))
+    spec["layout"].update(_animation_controls(names, active, font_size, dark, compact))
 
 
 def small_multiples_figure(
@@ -543,12 +596,16 @@ def small_multiples_figure(
     font_size: int | None = None,
     panel_height: int = 340,
     background: str | None = None,
+    compact: bool = False,
 ) -> go.Figure:
     """One panel per run (the 2 × 2 grid of Deep Learning from Scratch, Figure 6-8), all
-    sharing one step slider and one set of play buttons."""
+    sharing one step slider and one set of play buttons.  `compact`: a phone's layout,
+    one column of panels that fill the width, speeds in a second row of buttons."""
     labels = run_labels(trajectories, labels)
     colors = run_colors(trajectories, dark)
     font_size = font_size or FONT_SIZE
+    if compact:
+        columns, panel_height = 1, COMPACT_PANEL_HEIGHT
     n = max(len(trajectories), 1)
     columns = max(1, min(columns, n))
     rows = math.ceil(n / columns)
@@ -576,14 +633,20 @@ def small_multiples_figure(
         cell = dict(xaxis=x_id, yaxis=y_id)
         images.append(_background_image(surface, background, x_id, y_id))
         traces = [click] if click is not None else []
-        traces += _critical_traces(surface, start, dark)
         dash = style.optimizer_dash(tr.optimizer)
         traces.append(_static_path(tr, labels[i], colors[i], dash, decimals, f"run{i}"))
         data += [{**trace, **cell, "showlegend": False} for trace in traces]
         for trace in _animated_traces(anims[i], shown, labels[i], colors[i], f"run{i}"):
             animated.append(len(data))
             data.append({**trace, **cell, "showlegend": False})
+        data += [
+            {**trace, **cell, "showlegend": False}
+            for trace in _critical_traces(surface, start, dark)
+        ]
         xaxis, yaxis = view_axes(surface, anchor=x_id)
+        if compact:
+            yaxis.pop("scaleanchor", None)
+            yaxis.pop("scaleratio", None)
         layout[axis_key(x_id)].update(xaxis)
         layout[axis_key(y_id)].update(yaxis)
     layout.update(
@@ -591,8 +654,17 @@ def small_multiples_figure(
             dark,
             font_size,
             images=images,
-            height=panel_height * rows + (ANIMATION_MARGIN if animate else 20),
-            margin=_view_margin(font_size, 2 * font_size + 14, animate),  # panel titles
+            height=panel_height * rows
+            + (ANIMATION_MARGIN if animate else 20)
+            + (COMPACT_ROW if compact and animate else 0),
+            # Panel titles, below the room of Plotly's toolbar (the modebar sits in the
+            # figure's top right corner, over whatever is there).
+            margin=_view_margin(
+                font_size,
+                2 * font_size + 14 + MODEBAR_HEIGHT,
+                animate,
+                COMPACT_ROW if compact and animate else 0,
+            ),
             hovermode="closest",
             clickmode="event+select",
             dragmode="pan" if clickable else "zoom",
@@ -601,7 +673,6 @@ def small_multiples_figure(
     )
     spec = dict(data=data, layout=layout)
     if animate and steps > 0:
-        _add_frames(
-            spec, anims, None, steps, max_frames, animated, shown, dark, decimals, font_size
-        )
+        _add_frames(spec, anims, None, steps, max_frames, animated, shown, dark, decimals,
+                    font_size, compact=compact)  # fmt: skip
     return SpecFigure(spec)

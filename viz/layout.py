@@ -182,8 +182,8 @@ def run_labels(trajectories: Sequence[Trajectory], labels: Sequence[str] | None)
 
 
 def run_colors(trajectories: Sequence[Trajectory], dark: bool = False) -> list[str]:
-    """`viz.style.run_colors` for these runs (black drawn white on a dark page)."""
-    return [ink(c, dark) for c in style.run_colors([tr.optimizer for tr in trajectories])]
+    """`viz.style.run_colors` for these runs, in this theme's shades."""
+    return style.run_colors([tr.optimizer for tr in trajectories], dark)
 
 
 def last_valid_index(trajectory: Trajectory) -> int:

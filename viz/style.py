@@ -7,9 +7,12 @@ levels are computed here once, so Plotly and Matplotlib draw identical contours.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
+from plotly.colors import hex_to_rgb
+from plotly.colors import sequential as plotly_sequential
 
 import optim_core
 
@@ -44,6 +47,8 @@ OPTIMIZER_COLORS = {
 }
 # Line styles separate optimizers that share a hue (Plotly dash names; Matplotlib maps them).
 OPTIMIZER_DASH = {
+    "nesterov": "dashdot",  # Momentum's hue, told apart by the line (both themes)
+    "adadelta": "dashdot",
     "amsgrad": "dash",
     "adamax": "dash",
     "nadam": "dash",
@@ -56,11 +61,74 @@ CONTOUR_COLORSCALE = "Viridis"
 CONTOUR_CMAP = "viridis"
 FONT_FAMILY = "Noto Sans, Noto Sans KR, NanumGothic, Arial, sans-serif"
 MINIMUM_SYMBOL = "star"
-SADDLE_SYMBOL = "x"
+SADDLE_SYMBOL = "diamond"  # the cross is the diverged run's alone
 START_SYMBOL = "circle"
 DIVERGED_SYMBOL = "x-thin"
 GRID_RESOLUTION = 150
 LEVEL_COUNT = 25
+
+
+# --- the contour's colours and the runs' contrast against them ----------------------------
+
+PAGE_COLORS = {False: (255, 255, 255), True: (14, 17, 23)}  # Streamlit's light / dark page
+# How much of the colour map shows through the page colour: little enough that the bands
+# span a narrow range of lightness, so every run colour keeps `MIN_CONTRAST` against all
+# of them with its hue still recognisable (`themed`).  At the old 0.7 the dark theme left
+# Momentum's blue at 1.3:1 on the green middle of the map.
+CONTOUR_FILL_ALPHA = {False: 0.3, True: 0.3}
+MIN_CONTRAST = 3.0  # WCAG 2.2 SC 1.4.11, for graphics a reader needs to see
+
+
+def colormap(values: np.ndarray) -> np.ndarray:
+    """RGB (…, 3) in 0..255 of `values` in [0, 1] on `CONTOUR_COLORSCALE`."""
+    stops = np.array([hex_to_rgb(c) for c in getattr(plotly_sequential, CONTOUR_COLORSCALE)], float)
+    positions = np.linspace(0.0, 1.0, len(stops))
+    return np.stack([np.interp(values, positions, stops[:, k]) for k in range(3)], axis=-1)
+
+
+def contour_fill(shade: np.ndarray, dark: bool) -> np.ndarray:
+    """RGB (…, 3) of the contour's bands at colour-map positions `shade` on the page."""
+    alpha = CONTOUR_FILL_ALPHA[dark]
+    return alpha * colormap(shade) + (1 - alpha) * np.array(PAGE_COLORS[dark], dtype=float)
+
+
+def relative_luminance(rgb) -> np.ndarray:
+    """WCAG 2.2 relative luminance of sRGB colours (…, 3) in 0..255."""
+    c = np.asarray(rgb, dtype=float) / 255.0
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return c @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def contrast_ratio(a, b) -> np.ndarray:
+    """WCAG contrast ratio (1 to 21) between colours `a` and `b` (RGB in 0..255).
+
+    >>> float(contrast_ratio((0, 0, 0), (255, 255, 255)))
+    21.0
+    """
+    la, lb = relative_luminance(a), relative_luminance(b)
+    return (np.maximum(la, lb) + 0.05) / (np.minimum(la, lb) + 0.05)
+
+
+def contour_colors(dark: bool) -> np.ndarray:
+    """(101, 3): every colour a band of the contour can take in this theme."""
+    return contour_fill(np.linspace(0.0, 1.0, 101), dark)
+
+
+@functools.lru_cache(maxsize=64)
+def themed(color: str, dark: bool) -> str:
+    """`color` darkened (light theme) or lightened (dark theme) by the least amount that
+    gives it `MIN_CONTRAST` against every band of the contour: the hue stays, so a run
+    keeps its colour's name in both themes."""
+    if dark and color.upper() == OKABE_ITO["black"]:
+        color = "#FFFFFF"  # the colour without a hue: drawn white on a dark page
+    base = np.array(hex_to_rgb(color), dtype=float)
+    toward = np.array((255.0, 255.0, 255.0) if dark else (0.0, 0.0, 0.0))
+    bands = contour_colors(dark)
+    for mix in np.linspace(0.0, 1.0, 101):
+        rgb = np.round((1 - mix) * base + mix * toward)
+        if contrast_ratio(rgb, bands).min() >= MIN_CONTRAST:
+            break
+    return "#{:02X}{:02X}{:02X}".format(*(int(v) for v in rgb))
 
 
 def optimizer_color(name: str, index: int = 0) -> str:
@@ -70,10 +138,11 @@ def optimizer_color(name: str, index: int = 0) -> str:
     return OKABE_ITO[_CYCLE[index % len(_CYCLE)]]
 
 
-def run_colors(optimizers: list[str]) -> list[str]:
-    """Colours for a list of runs: an optimizer that appears once keeps its own colour; the
-    runs of an optimizer that appears several times (a sweep) take palette colours that no
-    other run uses, so no two runs share a colour while the palette lasts."""
+def run_colors(optimizers: list[str], dark: bool = False) -> list[str]:
+    """Colours for a list of runs over the contour of this theme (`themed`): an optimizer
+    that appears once keeps its own colour; the runs of an optimizer that appears several
+    times (a sweep) take palette colours that no other run uses, so no two runs share a
+    colour while the palette lasts."""
     single = {name for name in optimizers if optimizers.count(name) == 1}
     used = {optimizer_color(name) for name in single}
     spare = [OKABE_ITO[c] for c in _CYCLE if OKABE_ITO[c] not in used]
@@ -83,7 +152,7 @@ def run_colors(optimizers: list[str]) -> list[str]:
             colors.append(optimizer_color(name))
         else:
             colors.append(spare.pop(0) if spare else OKABE_ITO[_CYCLE[index % len(_CYCLE)]])
-    return colors
+    return [themed(color, dark) for color in colors]
 
 
 def optimizer_dash(name: str) -> str:

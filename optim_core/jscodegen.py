@@ -12,7 +12,8 @@ bit (NAdam's momentum schedule), which the parity test bounds.
 Generated when first asked for and cached: tracing takes milliseconds and needs neither
 SymPy nor Numba, and a text that is never written to disk can never be stale.
 
->>> print("\n".join(rule_source("sgd").splitlines()[4:8]))
+>>> for line in rule_source("sgd").splitlines()[4:8]:
+...     print(line)
   function update0(g, s, theta, lr, h) {
     const t0 = lr * g;
     const t1 = theta - t0;

@@ -16,6 +16,7 @@ Drawn on a canvas over the contour image of `viz.background`, in the colours of
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cache, partial
 from pathlib import Path
@@ -46,18 +47,17 @@ STRING_KEYS = (
     "stale_background", "settings", "update_rule_numbers", "arrow_gradient",
     "arrow_momentum", "arrow_update",
 )  # fmt: skip
-_GREEK = {
-    rf"\{name}": letter
-    for name, letter in zip(
-        (
-            "alpha beta gamma delta epsilon varepsilon zeta eta theta kappa lambda mu nu xi rho "
-            "sigma tau phi chi psi omega Delta Gamma Theta Lambda Sigma Phi Omega nabla"
-        ).split(),
-        "αβγδεεζηθκλμνξρστφχψωΔΓΘΛΣΦΩ∇",
-        strict=True,
-    )
-}
+_SYMBOLS = {"nabla": "∇", "varepsilon": "ε", "mathrm": ""}
 _ACCENTS = {r"\hat": "\u0302", r"\bar": "\u0304", r"\tilde": "\u0303"}
+
+
+def _letter(command: str) -> str:
+    """The character of a LaTeX command such as `beta` or `Delta`."""
+    case = "CAPITAL" if command[0].isupper() else "SMALL"
+    try:
+        return unicodedata.lookup(f"GREEK {case} LETTER {command.upper()}")
+    except KeyError:
+        return _SYMBOLS.get(command, command)
 
 
 def plain_symbol(latex: str) -> str:
@@ -70,7 +70,7 @@ def plain_symbol(latex: str) -> str:
     for accent, mark in _ACCENTS.items():
         text = re.sub(re.escape(accent) + r"\s*(\w)", lambda m, mark=mark: m.group(1) + mark, text)
     text = re.sub(r"\\mathrm\{(\w+)\}", r"\1", text)
-    text = re.sub(r"\\[A-Za-z]+", lambda m: _GREEK.get(m.group(0), m.group(0)), text)
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: _letter(m.group(1)), text)
     text = text.replace("^{-1}", "⁻¹")
     return text.replace("{", "").replace("}", "").replace(" ", "")
 

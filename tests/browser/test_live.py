@@ -5,7 +5,6 @@ the server then computes, the player reaches every iteration, and it speaks Kore
 from __future__ import annotations
 
 import re
-
 from urllib.parse import parse_qs, urlparse
 
 import pytest

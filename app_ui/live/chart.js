@@ -8,6 +8,7 @@ const PLAY_STEPS_PER_SECOND = 30;
 const ARROW_VIEW_FRACTION = 0.15; // viz.arrows.ARROW_VIEW_FRACTION
 const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
 const START_GRAB_PX = 14;
+const COMMIT_DELAY_MS = 300; // key presses closer than this commit once
 const MOMENTUM_SLOTS = ["velocity", "m_bar", "m_hat"]; // viz.arrows._MOMENTUM_SLOTS
 
 function quantize(value, control) {
@@ -231,7 +232,8 @@ class LiveChart {
       this.setValue(entry, fromPosition(Number(input.value), control));
       this.changed(event);
     });
-    input.addEventListener("change", () => this.commit());
+    // A release (or a key press, which is one) commits; a burst of key presses commits once.
+    input.addEventListener("change", () => this.commitSoon());
     return row;
   }
 
@@ -313,14 +315,16 @@ class LiveChart {
         .filter((r, i) => this.data.runs[i].controls.length),
     };
     if (this.data.mode === "explore") payload.step = this.step;
-    this.send("commit", Object.assign(payload, extra || {}));
+    // Sent after the frame that shows the change is painted: Streamlit's own work on the
+    // message must not delay it.
+    requestAnimationFrame(() => setTimeout(() => this.send("commit", Object.assign(payload, extra || {})), 0));
   }
 
   bindPlayer() {
     const q = (sel) => this.root.querySelector(sel);
     const go = (step, commit) => {
       this.setStep(step);
-      if (commit && this.data.mode === "explore") this.commitStepSoon();
+      if (commit && this.data.mode === "explore") this.commitSoon();
     };
     q(".lc-first").onclick = () => go(0, true);
     q(".lc-prev").onclick = () => go(this.step - 1, true);
@@ -337,9 +341,9 @@ class LiveChart {
     });
   }
 
-  commitStepSoon() {
-    clearTimeout(this.stepTimer);
-    this.stepTimer = setTimeout(() => this.commit(), 400);
+  commitSoon() {
+    clearTimeout(this.commitTimer);
+    this.commitTimer = setTimeout(() => this.commit(), COMMIT_DELAY_MS);
   }
 
   setStep(step) {
@@ -437,12 +441,13 @@ class LiveChart {
       const events = this.pendingEvents;
       this.pendingEvents = [];
       if (events.length) {
-        // After this frame is painted: what benchmarks/live_benchmark.py measures.
+        // A task queued from the frame runs once the frame is painted: what
+        // benchmarks/live_benchmark.py measures.
         const channel = new MessageChannel();
         channel.port1.onmessage = () =>
           this.root.dispatchEvent(new CustomEvent("live-painted", {
             bubbles: true, composed: true, detail: { events, painted: performance.now() } }));
-        requestAnimationFrame(() => channel.port2.postMessage(null));
+        channel.port2.postMessage(null);
       }
     });
   }

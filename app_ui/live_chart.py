@@ -41,13 +41,13 @@ COMPONENT_NAME = "optimizer_playground.live_chart"
 MIN_LIVE_STEPS = 300
 LIVE_STEP_KEY = "k"  # Explore's inspected step (URL-bound, as before)
 STRING_KEYS = (
-    "play", "pause", "first", "previous", "next", "last", "step", "of", "steps", "noise",
-    "surface", "run", "start", "minimum", "saddle", "diverged", "loss", "inspector",
-    "quantity", "meaning", "exact_grad", "rate", "server_only", "drag_start", "speed",
-    "stale_background", "settings", "update_rule_numbers", "arrow_gradient",
+    "play", "pause", "first", "previous", "next", "last", "step", "steps", "run", "start",
+    "minimum", "saddle", "diverged", "loss", "inspector", "quantity", "meaning", "exact_grad",
+    "rate", "server_only", "speed", "stale_background", "settings", "arrow_gradient",
     "arrow_momentum", "arrow_update",
 )  # fmt: skip
-_SYMBOLS = {"nabla": "∇", "varepsilon": "ε", "mathrm": ""}
+# Unicode names the Greek lambda "LAMDA"; the others are not letters.
+_SYMBOLS = {"lambda": "λ", "Lambda": "Λ", "nabla": "∇", "varepsilon": "ε", "mathrm": ""}
 _ACCENTS = {r"\hat": "\u0302", r"\bar": "\u0304", r"\tilde": "\u0303"}
 
 
@@ -103,7 +103,7 @@ def _param_label(param: Param) -> str:
 
 
 def _run_data(experiment: Experiment, index: int, trajectory, label: str, color: str,
-              slot: int, steps_max: int) -> dict[str, Any]:  # fmt: skip
+              slot: int, steps_max: int, dark: bool) -> dict[str, Any]:  # fmt: skip
     run = experiment.runs[index]
     spec = optim_core.spec(run.optimizer)
     hyper = run.resolved_hyper()
@@ -117,7 +117,7 @@ def _run_data(experiment: Experiment, index: int, trajectory, label: str, color:
         )  # fmt: skip
     return {
         "label": label,
-        "color": layout.ink(color, False),
+        "color": layout.ink(color, dark),
         "optimizer": run.optimizer,
         "slot": slot,
         "browser": browser,
@@ -174,7 +174,9 @@ def live_data(page: Page, experiment: Experiment, trajectories: Sequence, labels
         | {"low": 1.0, "high": float(steps_max), "int": True, "log": False},
         "noise": _control("noise", engine.NOISE, experiment.noise, _param_label(engine.NOISE)),
         "runs": [
-            _run_data(experiment, i, trajectories[i], labels[i], colors[i], i + 1, steps_max)
+            _run_data(
+                experiment, i, trajectories[i], labels[i], colors[i], i + 1, steps_max, page.dark
+            )
             for i in range(len(experiment.runs))
         ],
         "step": experiment.steps if step is None else min(int(step), experiment.steps),

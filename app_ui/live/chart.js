@@ -124,7 +124,7 @@ class LiveChart {
     this.root.innerHTML = `
       <div class="lc-body">
         <div class="lc-plot"><canvas class="lc-canvas" data-testid="live-canvas"></canvas>
-          <div class="lc-note" hidden></div></div>
+          <div class="lc-note" hidden></div><div class="lc-legend"></div></div>
         <div class="lc-panel">
           <div class="lc-heading">${s.settings}</div>
           <div class="lc-shared"></div>
@@ -156,6 +156,7 @@ class LiveChart {
     this.stepLabel = q(".lc-step-label");
     this.inspector = q(".lc-inspector");
     this.playButton = q(".lc-play");
+    this.buildLegend(q(".lc-legend"));
     this.resizeObserver.disconnect();
     this.resizeObserver.observe(this.root);
     const shared = q(".lc-shared");
@@ -181,6 +182,23 @@ class LiveChart {
     this.showRunControls();
     this.bindPlayer();
     this.bindCanvas();
+  }
+
+  buildLegend(box) {
+    const s = this.data.strings;
+    const ink = this.data.dark ? "#FAFAFA" : "#31333F";
+    const items = this.data.runs.map((run) => [`<i class="lc-line" style="background:${run.color}"></i>`, run.label]);
+    items.push([`<i class="lc-dot" style="border-color:${ink}"></i>`, s.start]);
+    if (this.data.surface.minima.length) items.push(['<i class="lc-star">★</i>', s.minimum]);
+    if (this.data.surface.saddles.length) items.push([`<i class="lc-diamond" style="border-color:${ink}"></i>`, s.saddle]);
+    items.push(["✕", s.diverged]);
+    if (this.data.mode === "explore") {
+      for (const kind of ["gradient", "momentum", "update"]) {
+        items.push([`<i class="lc-line" style="background:${this.data.style.arrows[kind]}"></i>`, s[`arrow_${kind}`]]);
+      }
+    }
+    const escape = (text) => String(text).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    box.innerHTML = items.map(([mark, label]) => `<span>${mark} ${escape(label)}</span>`).join("");
   }
 
   showRunControls() {

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from app_ui import controls, fields, links, runs, sections
+from app_ui import controls, fields, links, live_chart, runs, sections
 from app_ui import text as user_text
 from app_ui.page import Page, setup_page
 from experiments import Experiment, RunConfig, presets
@@ -118,10 +118,11 @@ def draw_chart(chosen: CompareControls, experiment_: Experiment, trajectories) -
         background = runs.background_for(experiment_, page.dark, PANEL_BACKGROUND_WIDTH)
         figure = contour.small_multiples_figure(surface, trajectories, labels, background=background,
                                                 panel_height=420 if page.presenter else 340, **common)  # fmt: skip
-    else:
-        background = runs.background_for(experiment_, page.dark)
-        figure = contour.contour_figure(surface, trajectories, labels, background=background,
-                                        height=720 if page.presenter else 600, **common)  # fmt: skip
+    else:  # one contour: the live chart, recomputed in the browser while a control moves
+        st.caption(t("live.hint"))
+        live_chart.live_chart(page, experiment_, trajectories, labels, mode="compare",
+                              key="compare_live")  # fmt: skip
+        return labels
     sections.show_chart(figure, "compare_chart", clickable=True)
     st.caption(t("app.chart.hint"))
     return labels

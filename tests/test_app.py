@@ -9,7 +9,6 @@ figures themselves are tested in `test_figures.py`.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
@@ -256,27 +255,6 @@ def test_a_schedule_shows_only_the_parameters_it_uses():
             {"warmup_steps"} if name != "constant" else set()
         )
         assert schedule_fields(at) == expected, name
-
-
-def test_step_inspector_buttons():
-    at = open_page(PAGES["explore"])
-    assert at.slider(key="k").value == 5
-    at.button(key="_k_next").click().run()
-    assert at.slider(key="k").value == 6
-    at.button(key="_k_back").click().run()
-    at.button(key="_k_back").click().run()
-    assert at.slider(key="k").value == 4
-    assert_clean(at)
-
-
-@pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_state_inspector_shows_no_tex_source(lang):
-    at = open_page(PAGES["explore"], {"lang": lang, "o1_opt": "adam"})
-    assert_clean(at)
-    (table,) = [m.value for m in at.markdown if m.value.startswith("| ")]
-    outside_math = re.sub(r"\$[^$]*\$", "", table)  # what KaTeX does not render
-    assert "_" not in outside_math and "\\" not in outside_math, outside_math
-    assert "θ_t - θ_{t-1}" in table  # the step taken, now as math
 
 
 def test_presenter_view_from_the_url():

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from i18n import t
 from tests.browser import harness
 
 PAGES = ["", "Explore", "Compare", "Schedules"]
@@ -51,10 +50,7 @@ def test_deep_link_works_on_the_first_request_after_server_start(browser):
         open_page(page, f"{url}/Compare?surface=rosenbrock&steps=40")
         assert page.get_by_role("heading", name=re.compile("Compare")).count() >= 1
         # Rosenbrock's view box, not the default bowl's: the link's settings were applied.
-        y_range = page.evaluate(
-            """() => document.querySelector('[data-testid="stMain"] .js-plotly-plot')
-                             ._fullLayout.yaxis.range"""
-        )
+        y_range = live_chart(page, "c.data.surface.domain[1]")
         assert y_range == pytest.approx([-1.0, 3.0], abs=0.2)
         # The shared sidebar (page links) is there: the app ran in one navigation model.
         assert page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').count() >= 4
@@ -81,26 +77,23 @@ def test_slider_change_redraws_the_chart_and_lands_in_the_url(page, app_url):
     assert exception_boxes(page) == 0
 
 
-# The pixel position of point `index` of the chart's click grid (the trace whose hover
-# shows f), relative to the chart's top-left corner, and the point's coordinates.
-CLICK_POINT_JS = """(index) => {
-    const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
-    const grid = gd._fullData.find(t => (t.hovertemplate || '').includes('f=%{customdata'));
-    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-    const x = grid.x[index], y = grid.y[index];
-    return [xa._offset + xa.d2p(x), ya._offset + ya.d2p(y), x, y]; }"""
+def live_chart(page, expression: str):
+    """`expression` evaluated on the live chart object `c` (app_ui/live/chart.js)."""
+    page.wait_for_selector("[data-testid=live-canvas]")
+    return page.locator(".lc").first.evaluate(
+        f"(root) => {{ const c = root.liveChart; return {expression}; }}"
+    )
 
 
 @pytest.mark.parametrize("path", ["Explore", "Compare"])
 def test_clicking_the_chart_picks_the_start_point(page, app_url, path):
     open_page(page, f"{app_url}/{path}")
-    before = path_signature(page)
-    px, py, x, y = page.evaluate(CLICK_POINT_JS, 1 * 21 + 18)  # row 1, column 18: no path there
-    chart = page.locator(MAIN_PLOT).first
-    chart.evaluate("gd => gd.scrollIntoView({block: 'center'})")
-    box = chart.bounding_box()
-    page.mouse.move(box["x"] + px, box["y"] + py)
-    page.wait_for_timeout(200)  # plotly.js selects on click from the point under the hover
+    canvas = page.locator("[data-testid=live-canvas]").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    plot = live_chart(page, "c.plot")
+    px, py = plot["left"] + 0.8 * plot["width"], plot["top"] + 0.2 * plot["height"]
+    x, y = live_chart(page, f"c.fromPixel({px}, {py}).map(v => Number(v.toFixed(4)))")
     page.mouse.click(box["x"] + px, box["y"] + py)
     page.wait_for_function(
         "([x, y]) => { const q = new URLSearchParams(location.search);"
@@ -108,43 +101,40 @@ def test_clicking_the_chart_picks_the_start_point(page, app_url, path):
         arg=[x, y],
         timeout=30_000,
     )
-    wait_for_redraw(page, before)
-    start = page.evaluate(
-        """(name) => { const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
-                       const t = gd._fullData.find(t => t.name === name);
-                       return [t.x[0], t.y[0]]; }""",
-        t("app.fig.start"),
+    page.wait_for_function(
+        "(x) => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&"
+        " e.shadowRoot.querySelector('.lc') &&"
+        " e.shadowRoot.querySelector('.lc').liveChart.data.start[0] === x)",
+        arg=x,
     )
-    assert start == pytest.approx([x, y])
+    assert live_chart(page, "c.data.runs.map(r => r.server.path.slice(0, 2))") == (
+        [[x, y]] * live_chart(page, "c.data.runs.length")
+    )
     assert exception_boxes(page) == 0 and page.js_errors == []
 
 
 def test_play_keeps_the_surface_visible_during_and_after_playback(page, app_url):
     open_page(page, f"{app_url}/Compare?steps=60")
 
-    def surface_drawn() -> bool:
-        return page.evaluate(
-            """() => { const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
-                       const images = gd.querySelectorAll('.imagelayer image');
-                       return images.length > 0 &&
-                              Array.from(images).every(i => i.getBBox().width > 100); }"""
-        )
-
-    def current_step() -> int:
-        return page.evaluate(
-            """() => document.querySelector('[data-testid="stMain"] .js-plotly-plot')
-                             ._fullLayout.sliders[0].active"""
+    def surface_drawn() -> bool:  # a pixel of the contour image, away from every path
+        return live_chart(
+            page,
+            """(() => { const p = c.plot, r = window.devicePixelRatio || 1;
+                 const px = c.canvas.getContext('2d').getImageData(
+                   Math.round((p.left + 3) * r), Math.round((p.top + 3) * r), 1, 1).data;
+                 return px[3] === 255; })()""",
         )
 
     assert surface_drawn()
-    page.locator(MAIN_PLOT).first.locator(".updatemenu-button").filter(has_text="Play").click()
+    page.locator("[data-testid=live-play]").first.click()
     page.wait_for_timeout(600)
-    during = current_step()
+    during = live_chart(page, "c.step")
     assert surface_drawn(), "the surface vanished during playback"
     page.wait_for_timeout(600)
-    assert current_step() != during, "the animation did not advance"
+    assert live_chart(page, "c.step") != during, "the animation did not advance"
     assert surface_drawn()
-    page.wait_for_timeout(8_000)  # 60 steps play out
+    page.wait_for_timeout(3_000)  # 60 steps at 30 a second play out
+    assert live_chart(page, "c.step") == 60
     assert surface_drawn(), "the surface vanished after playback"
     assert page.js_errors == []
 

@@ -19,6 +19,7 @@ from optim_core import schedules, spec
 COMPARE_PAGE = "pages/2_Compare.py"
 EXPLORE_PAGE = "pages/1_Explore.py"
 SCHEDULES_PAGE = "pages/3_Schedules.py"
+SWEEPS_PAGE = "pages/4_Sweeps.py"
 
 
 def value_text(value: object) -> str:
@@ -96,3 +97,19 @@ def preset_page(preset: Preset) -> str:
 
 def preset_params(preset: Preset) -> dict[str, str]:
     return experiment_link_params(preset.experiment, layout=preset.layout)
+
+
+def sweeps_params(experiment: Experiment, slot: int = 1) -> dict[str, str]:
+    """Query parameters that open the Sweeps page on `experiment`'s surface, start, run
+    settings and the optimizer of run `slot` (1-based) with its hyperparameters."""
+    params = experiment_params(experiment)
+    params.pop("n", None)
+    keep = f"o{slot}_"
+    for key in [k for k in params if k[:1] == "o" and "_" in k and not k.startswith(keep)]:
+        if key.split("_", 1)[0][1:].isdigit():
+            del params[key]
+    if slot != 1:  # the Sweeps page has one optimizer slot
+        params = {
+            ("o1_" + k[len(keep) :] if k.startswith(keep) else k): v for k, v in params.items()
+        }
+    return params

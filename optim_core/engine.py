@@ -216,7 +216,7 @@ def run(
         return _run_first_order(
             opt, conv, surf, starts, hyper, lr_table, plateau,
             _noise(steps, batch, seed, noisy), noise, noise_mode, gradient, fd_step,
-            record_state, kept, common,
+            record_state, record_path, common,
         )  # fmt: skip
     if plateau and opt.family != "first_order":
         raise ParameterError(
@@ -295,7 +295,7 @@ def validate_start(start: Any) -> np.ndarray:
 
 def _run_first_order(
     opt, conv, surf, starts, hyper, lr_table, plateau, noise_draws, noise, noise_mode,
-    gradient, fd_step, record_state, kept, common,
+    gradient, fd_step, record_state, record_path, common,
 ) -> Trajectory:  # fmt: skip
     """Step a first-order optimizer with its compiled loop (`optim_core._loops`)."""
     from optim_core import _loops  # loads Numba: only when a run needs it
@@ -318,6 +318,8 @@ def _run_first_order(
     lr_rows = np.ascontiguousarray(lr_table.T)
     noise_sigma = np.broadcast_to(np.asarray(noise, float), (batch,)).copy()
     kernels = surf.kernels
+    # Without the path the loop writes step t to row t % 2 of two-row buffers.
+    kept = steps + 1 if record_path else min(steps + 1, 2)
     path = np.empty((kept, batch, 2))
     loss = np.empty((kept, batch))
     # Only reduce-on-plateau changes the rates inside the run; otherwise they are lr_rows.
@@ -339,7 +341,7 @@ def _run_first_order(
     _in_chunks(run_rows, batch)
     if not plateau:
         lr_used = lr_rows.T
-    if kept < steps + 1:  # the ring buffer's row of step T
+    if not record_path:  # the buffers' row of step T
         last = slice(steps % kept, steps % kept + 1)
         path, loss, records = path[last], loss[last], records[last] if record_state else records
     recorded = (

@@ -12,6 +12,8 @@ Streamlit here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from experiments import Experiment
 from experiments.presets import Preset
 from optim_core import schedules, spec
@@ -99,17 +101,7 @@ def preset_params(preset: Preset) -> dict[str, str]:
     return experiment_link_params(preset.experiment, layout=preset.layout)
 
 
-def sweeps_params(experiment: Experiment, slot: int = 1) -> dict[str, str]:
+def sweeps_params(experiment: Experiment) -> dict[str, str]:
     """Query parameters that open the Sweeps page on `experiment`'s surface, start, run
-    settings and the optimizer of run `slot` (1-based) with its hyperparameters."""
-    params = experiment_params(experiment)
-    params.pop("n", None)
-    keep = f"o{slot}_"
-    for key in [k for k in params if k[:1] == "o" and "_" in k and not k.startswith(keep)]:
-        if key.split("_", 1)[0][1:].isdigit():
-            del params[key]
-    if slot != 1:  # the Sweeps page has one optimizer slot
-        params = {
-            ("o1_" + k[len(keep) :] if k.startswith(keep) else k): v for k, v in params.items()
-        }
-    return params
+    settings and its first optimizer (the page has one run, and no legend to label)."""
+    return explore_params(experiment.with_runs((replace(experiment.runs[0], label=""),)))

@@ -342,6 +342,7 @@ view = fields.choice(page, "view", t("sweeps.ctl.view"), VIEWS, "map",
                      help=t("sweeps.ctl.view_help"))  # fmt: skip
 try:
     experiment_ = sections.build_experiment(surface_choice, start, settings, [run_config])
+    st.session_state[sections.EXPERIMENT_STATE] = experiment_.to_json()
     if view in ("map", "search", "tune"):
         criterion_, tolerance_ = criterion_controls(st.container())
     if view == "map":

@@ -5,6 +5,7 @@ noise ensembles, the theory of quadratics and challenges for students."""
 import numpy as np
 import streamlit as st
 
+import i18n
 import optim_core
 from app_ui import controls, fields, links, sections
 from app_ui import sweeps as runs
@@ -64,20 +65,46 @@ def axis_values(optimizer: str, name: str, count: int) -> np.ndarray:
     return np.linspace(param.ui_low, param.ui_high, count)
 
 
-def open_on_explore(experiment: Experiment, settings: dict[str, float]) -> None:
-    """Switch to Explore with `experiment`'s run and these hyperparameters."""
-    run = experiment.runs[0]
-    one = experiment.with_runs((RunConfig(run.optimizer, {**run.resolved_hyper(), **settings},
-                                          run.convention, run.schedule),))  # fmt: skip
-    st.switch_page(links.EXPLORE_PAGE, query_params=links.explore_params(one))
+def use_settings(settings: dict[str, float]) -> None:
+    """Callback: these hyperparameters become the sidebar's (and so the links')."""
+    for name, value in settings.items():
+        st.session_state[f"o1_{name}"] = float(value)
 
 
-def explore_link(experiment: Experiment, settings: dict[str, float], label: str) -> None:
-    run = experiment.runs[0]
-    one = experiment.with_runs((RunConfig(run.optimizer, {**run.resolved_hyper(), **settings},
-                                          run.convention, run.schedule),))  # fmt: skip
-    st.page_link(links.EXPLORE_PAGE, label=label, icon=":material/search:",
-                 query_params=links.explore_params(one))  # fmt: skip
+def cell_clicked(names: list[str]) -> None:
+    """`on_select` of the map: the clicked cell's hyperparameters go into the sidebar.
+
+    Its run then opens on Explore from a link.  (`st.switch_page` refuses to leave a page
+    whose widgets are bound to the URL, and a link whose values differ from the widgets'
+    would lose to them: the widgets keep their values across pages by key.)"""
+    try:
+        points = st.session_state["sweep_map"]["selection"]["points"]
+    except (KeyError, TypeError):
+        return
+    clicked = [p for p in points if isinstance(p.get("x"), (int, float))]
+    if not clicked:
+        return
+    point = clicked[-1]
+    cell = {names[0]: float(point["x"])}
+    if len(names) == 2 and isinstance(point.get("y"), (int, float)):
+        cell[names[1]] = float(point["y"])
+    use_settings(cell)
+
+
+def settings_text(settings: dict[str, float], optimizer: str) -> str:
+    return ", ".join(f"{figures.param_title(n, optimizer)} = {v:.4g}" for n, v in settings.items())
+
+
+def explore_link(experiment: Experiment, label: str) -> None:
+    """A link that opens `experiment`'s run (the sidebar's settings) on Explore."""
+    params = {**links.explore_params(experiment), "lang": i18n.get_language()}
+    st.page_link(links.EXPLORE_PAGE, label=label, icon=":material/search:", query_params=params)
+
+
+def use_button(settings: dict[str, float], optimizer: str, key: str) -> None:
+    text = settings_text(settings, optimizer)
+    st.button(t("sweeps.map.use_best", settings=text), key=key, on_click=use_settings,
+              args=(settings,), icon=":material/arrow_back:")  # fmt: skip
 
 
 def criterion_controls(container) -> tuple[str, float]:
@@ -119,7 +146,9 @@ def show_map(experiment: Experiment, criterion: str, tolerance: float) -> None:
                                     container=column)  # fmt: skip
     grid = {n: axis_values(run.optimizer, n, resolution) for n in names}
     fixed = runs.fixed_settings(experiment, without=tuple(names))
-    key = dict(e=experiment.to_dict(), g=names, r=resolution, c=criterion, tol=tolerance)
+    # The swept hyperparameters' sidebar values do not change the map: not in its key.
+    key = dict(o=run.optimizer, s=experiment.surface, x=experiment.start_point, n=experiment.steps,
+               f=fixed, g=names, r=resolution, c=criterion, tol=tolerance)  # fmt: skip
     result = runs.cached("map", key, lambda progress: optim_core.sweep(
         run.optimizer, experiment.surface_object(), grid, start=experiment.start_point,
         steps=experiment.steps, criterion=criterion, tolerance=tolerance, progress=progress, **fixed,
@@ -128,24 +157,19 @@ def show_map(experiment: Experiment, criterion: str, tolerance: float) -> None:
     figure = figures.map_figure(result, theory=quad, convention=run.convention, dark=page.dark,
                                 font_size=page.font_size)  # fmt: skip
     st.caption(t("sweeps.map.hint"))
-    event = st.plotly_chart(figure, key="sweep_map", on_select="rerun", selection_mode="points",
-                            theme=None, config=sections.PLOTLY_CONFIG)  # fmt: skip
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    clicked = [p for p in points if isinstance(p.get("x"), (int, float))]
-    if clicked:
-        point = clicked[-1]
-        cell = {names[0]: float(point["x"])}
-        if len(names) == 2 and isinstance(point.get("y"), (int, float)):
-            cell[names[1]] = float(point["y"])
-        open_on_explore(experiment, cell)
+    event = st.plotly_chart(figure, key="sweep_map", on_select=lambda: cell_clicked(names),
+                            selection_mode="points", theme=None, config=sections.PLOTLY_CONFIG)  # fmt: skip
+    if event and event.get("selection", {}).get("points"):
+        chosen = {n: run.resolved_hyper()[n] for n in names}
+        explore_link(
+            experiment, t("sweeps.map.open_clicked", settings=settings_text(chosen, run.optimizer))
+        )
     diverged = int((result.diverged_at >= 0).sum())
     st.caption(t("sweeps.map.summary", cells=result.values.size, diverged=diverged,
                  steps=result.steps))  # fmt: skip
     best = result.best()
     if best is not None:
-        settings = result.settings_at(best[0])
-        explore_link(experiment, settings, t("sweeps.map.open_best", settings=", ".join(
-            f"{figures.param_title(n, run.optimizer)} = {v:.4g}" for n, v in settings.items())))  # fmt: skip
+        use_button(result.settings_at(best[0]), run.optimizer, "_use_map_best")
     if quad is not None:
         theory_table(quad, run.optimizer, run.convention)
     export_map(result, figure_title=t("sweeps.view.map"))
@@ -215,11 +239,9 @@ def show_search(experiment: Experiment, criterion: str, tolerance: float) -> Non
         st.warning(t("sweeps.search.all_diverged"))
         return
     settings, value, _ = best
-    text = ", ".join(
-        f"{figures.param_title(n, run.optimizer)} = {v:.4g}" for n, v in settings.items()
-    )
+    text = settings_text(settings, run.optimizer)
     st.success(t("sweeps.search.best_line", settings=text, value=figures.number(value)))
-    explore_link(experiment, settings, t("sweeps.map.open_best", settings=text))
+    use_button(settings, run.optimizer, "_use_search_best")
 
 
 def show_tune(experiment: Experiment, criterion: str, tolerance: float) -> None:
@@ -363,6 +385,5 @@ except ParameterError as error:
     st.error(t("app.run.error", message=error_text(error)))
     page.finish(complete=False)
     st.stop()
-st.page_link(links.EXPLORE_PAGE, label=t("sweeps.to_explore"), icon=":material/search:",
-             query_params=links.explore_params(experiment_))  # fmt: skip
+explore_link(experiment_, t("sweeps.to_explore"))
 page.finish()

@@ -109,3 +109,30 @@ def test_a_bad_challenge_in_a_link_is_named_and_the_page_still_runs():
     explore = open_page(PAGES["explore"], {"goal": "-1"})
     assert_clean(explore)
     assert any("goal" in w.value for w in explore.warning)
+
+
+def test_the_best_cell_can_be_taken_into_the_sidebar_and_opened_on_explore():
+    at = open_page(SWEEPS, {"res": "6"})
+    (button,) = [b for b in at.button if b.key == "_use_map_best"]
+    button.click().run()
+    assert_clean(at)
+    import numpy as np
+
+    import optim_core
+
+    grid = {"lr": np.geomspace(1e-4, 10.0, 6), "momentum": np.linspace(0.0, 0.999, 6)}
+    best = optim_core.sweep("momentum", "bowl", grid, start=(-7, 2), steps=100)
+    expected = best.settings_at(best.best()[0])
+    assert (at.session_state["o1_lr"], at.session_state["o1_momentum"]) == (
+        expected["lr"],
+        expected["momentum"],
+    )
+    (link,) = [
+        x
+        for x in at.get("page_link")
+        if x.proto.page.endswith("Explore") and "o1_lr" in x.proto.query_string
+    ]
+    explore = open_page(PAGES["explore"], query_of(link))
+    assert_clean(explore)
+    assert ran(explore).runs[0].hyper["lr"] == expected["lr"]
+    assert ran(explore).runs[0].hyper["momentum"] == expected["momentum"]

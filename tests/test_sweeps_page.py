@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+import numpy as np
 import pytest
 
 import i18n
+import optim_core
 from app_ui import links
 from experiments import Experiment, presets
 from i18n import t
@@ -116,10 +118,6 @@ def test_the_best_cell_can_be_taken_into_the_sidebar_and_opened_on_explore():
     (button,) = [b for b in at.button if b.key == "_use_map_best"]
     button.click().run()
     assert_clean(at)
-    import numpy as np
-
-    import optim_core
-
     grid = {"lr": np.geomspace(1e-4, 10.0, 6), "momentum": np.linspace(0.0, 0.999, 6)}
     best = optim_core.sweep("momentum", "bowl", grid, start=(-7, 2), steps=100)
     expected = best.settings_at(best.best()[0])

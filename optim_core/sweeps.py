@@ -288,32 +288,35 @@ def basins(
     )  # fmt: skip
 
 
-MAX_FOUND_MINIMA = 64
+# Rastrigin shows 121 minima in its view; a cap keeps a pathological formula bounded
+# (starts that end at minima beyond it are labelled STALLED).
+MAX_FOUND_MINIMA = 1024
 REST_SLOPE = 1e-3  # a run rests where |∇f| is this small a part of the view's median slope
 
 
 def _minima_reached(
     surf, ends: np.ndarray, radius: float, rest_slope: float
 ) -> list[tuple[float, float]]:
-    """The surface's known minima, then the other resting points that are minima."""
+    """The surface's known minima, then the other resting points that are minima (a
+    positive-definite Hessian), one per cluster of ends closer than `radius`."""
     minima = [tuple(float(v) for v in m.xy) for m in surf.minima]
     if len(ends) == 0:
         return minima
     with np.errstate(all="ignore"):
         grad_norm = np.linalg.norm(surf.grad(ends), axis=-1)
-    # A resting point: the gradient is small on the scale of the view.
-    candidates = ends[np.isfinite(grad_norm) & (grad_norm <= rest_slope)]
-    if minima and len(candidates):
-        far = np.linalg.norm(candidates[:, None] - np.asarray(minima)[None], axis=-1).min(1)
-        candidates = candidates[far > radius]
-    for point in candidates:
+        candidates = ends[np.isfinite(grad_norm) & (grad_norm <= rest_slope)]
+        if minima and len(candidates):
+            far = np.linalg.norm(candidates[:, None] - np.asarray(minima)[None], axis=-1).min(1)
+            candidates = candidates[far > radius]
+        if len(candidates):
+            eig = np.linalg.eigvalsh(surf.hess(candidates))
+            candidates = candidates[np.all(np.isfinite(eig), -1) & (eig[:, 0] > 0)]
+    # One representative per cell of half the capture radius, then merge the neighbours.
+    _, first = np.unique(np.round(candidates / (radius / 2)), axis=0, return_index=True)
+    for point in candidates[np.sort(first)]:
         if len(minima) >= MAX_FOUND_MINIMA:
             break
-        if minima and np.min(np.linalg.norm(np.asarray(minima) - point, axis=-1)) <= radius:
-            continue
-        with np.errstate(all="ignore"):
-            eig = np.linalg.eigvalsh(surf.hess(point))
-        if np.all(np.isfinite(eig)) and eig.min() > 0:
+        if not minima or np.min(np.linalg.norm(np.asarray(minima) - point, axis=-1)) > radius:
             minima.append((float(point[0]), float(point[1])))
     return minima
 

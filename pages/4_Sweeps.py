@@ -1,6 +1,6 @@
-"""Sweeps: every setting at once.  A hyperparameter map (click a cell to open that run on
-Explore), random search in rounds, fair tuning with one budget, basins of attraction,
-noise ensembles, the theory of quadratics and challenges for students."""
+"""Sweeps: every setting at once.  A hyperparameter map (a click takes a cell's setting,
+a link opens its run on Explore), random search in rounds, fair tuning with one budget,
+basins of attraction, noise ensembles, the theory of quadratics and challenges."""
 
 import numpy as np
 import streamlit as st

@@ -351,3 +351,15 @@ def test_challenge_verdicts_name_the_lever():
         Challenge.from_params({"goal": "soon"})
     with pytest.raises(ParameterError, match="within"):
         Challenge.from_params({"within": "0"})
+
+
+def test_basins_on_rastrigin_label_every_one_of_its_many_minima():
+    surf = surfaces.get("rastrigin")
+    result = optim_core.basins("momentum", surf, resolution=66, steps=400, lr=0.002, momentum=0.9)
+    (x0, x1), (y0, y1) = surf.domain
+    lattice = (np.floor(x1) - np.ceil(x0) + 1) * (np.floor(y1) - np.ceil(y0) + 1)
+    assert len(result.minima) == lattice  # one local minimum near each integer point
+    points = np.asarray(result.minima)
+    assert np.all(np.linalg.norm(surf.grad(points), axis=-1) < 1e-2)
+    assert np.all(np.linalg.eigvalsh(surf.hess(points))[:, 0] > 0)
+    assert result.share(STALLED) < 0.05 and result.share(DIVERGED) == 0.0

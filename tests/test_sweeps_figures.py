@@ -138,3 +138,19 @@ def test_map_exports(result):
     assert sweep_exports.sweep_image(result, "png")[:8] == b"\x89PNG\r\n\x1a\n"
     assert sweep_exports.sweep_image(result, "pdf")[:5] == b"%PDF-"
     assert b"<svg" in sweep_exports.sweep_image(result, "svg")[:2000]
+
+
+def test_ensemble_band_holds_the_stated_share_of_the_runs():
+    ens = optim_core.ensemble("momentum", "bowl", runs=40, noise=1.0, seed=2, start=(-7, 2), steps=60,
+                              lr=0.1, momentum=0.5)  # fmt: skip
+    fig = figures.ensemble_figure(ens)
+    circles = [s for s in fig.layout.shapes if s.type == "circle"]
+    assert len(circles) == figures.BAND_CIRCLES
+    mean = ens.paths.mean(1)
+    for circle in circles:
+        center = np.array([(circle.x0 + circle.x1) / 2, (circle.y0 + circle.y1) / 2])
+        k = int(np.argmin(np.linalg.norm(mean - center, axis=-1)))
+        radius = (circle.x1 - circle.x0) / 2
+        inside = np.linalg.norm(ens.paths[k] - mean[k], axis=-1) <= radius * (1 + 1e-12)
+        assert inside.mean() >= 0.9 - 1 / 40
+        assert inside.mean() < 1.0 or radius == 0.0  # the band is a quantile, not the hull

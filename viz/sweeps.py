@@ -25,6 +25,7 @@ BASIN_COLORS = ("#56B4E9", "#009E73", "#F0E442", "#0072B2", "#CC79A7", "#E69F00"
                 "#BEBADA", "#80B1D3", "#FDB462", "#B3DE69", "#FCCDE5")  # fmt: skip
 ROUND_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#000000")
 MAX_LEGEND_MINIMA = 8
+BAND_CIRCLES = 12  # circles of the path band, at evenly spaced steps
 
 
 def param_of(optimizer: str, name: str):
@@ -404,8 +405,19 @@ def ensemble_figure(ens, *, dark: bool = False, font_size: int | None = None,
         x=mean[:, 0], y=mean[:, 1], mode="lines", name=t("sweeps.ensemble.mean_path"),
         line=dict(color="#000000" if not dark else "#FFFFFF", width=2.5),
         customdata=np.stack([np.arange(len(mean)), radius], -1),
-        hovertemplate=t("sweeps.ensemble.mean_hover") + "<extra></extra>",
+        hovertemplate=t("sweeps.ensemble.mean_hover", share=f"{100 * ens.quantiles[-1]:g}")
+        + "<extra></extra>",
     ), row=1, col=1)  # fmt: skip
+    # The quantile band around the mean path: at evenly spaced steps, the circle that
+    # holds the given share of the runs.
+    ink = "#FFFFFF" if dark else "#000000"
+    for k in np.unique(np.linspace(0, len(mean) - 1, BAND_CIRCLES).round().astype(int)):
+        (cx, cy), r = mean[k], radius[k]
+        fig.add_shape(type="circle", x0=cx - r, x1=cx + r, y0=cy - r, y1=cy + r, xref="x", yref="y",
+                      line=dict(color=ink, width=1, dash="dot"), fillcolor="rgba(128,128,128,0.12)")  # fmt: skip
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=ink, width=1, dash="dot"),
+                             name=t("sweeps.ensemble.circle", share=f"{100 * ens.quantiles[-1]:g}")),
+                  row=1, col=1)  # fmt: skip
     fig.update_xaxes(range=[x0, x1], row=1, col=1)
     fig.update_yaxes(range=[y0, y1], row=1, col=1)
     steps = np.arange(ens.losses.shape[0])

@@ -12,6 +12,8 @@ Streamlit here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from experiments import Experiment
 from experiments.presets import Preset
 from optim_core import schedules, spec
@@ -20,6 +22,7 @@ from surfaces import FORMULA
 COMPARE_PAGE = "pages/2_Compare.py"
 EXPLORE_PAGE = "pages/1_Explore.py"
 SCHEDULES_PAGE = "pages/3_Schedules.py"
+SWEEPS_PAGE = "pages/4_Sweeps.py"
 # A typed function's view box: x from xmin to xmax, y from ymin to ymax.
 VIEW_KEYS = ("xmin", "xmax", "ymin", "ymax")
 
@@ -104,3 +107,9 @@ def preset_page(preset: Preset) -> str:
 
 def preset_params(preset: Preset) -> dict[str, str]:
     return experiment_link_params(preset.experiment, layout=preset.layout)
+
+
+def sweeps_params(experiment: Experiment) -> dict[str, str]:
+    """Query parameters that open the Sweeps page on `experiment`'s surface, start, run
+    settings and its first optimizer (the page has one run, and no legend to label)."""
+    return explore_params(experiment.with_runs((replace(experiment.runs[0], label=""),)))

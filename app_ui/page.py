@@ -34,12 +34,14 @@ PAGES = (
     ("pages/1_Explore.py", "explore"),
     ("pages/2_Compare.py", "compare"),
     ("pages/3_Schedules.py", "schedules"),
+    ("pages/4_Sweeps.py", "sweeps"),
 )
 PAGE_ICONS = {
     "home": ":material/home:",
     "explore": ":material/search:",
     "compare": ":material/compare_arrows:",
     "schedules": ":material/trending_down:",
+    "sweeps": ":material/grid_on:",
 }
 NOTE_CHARS = 60  # of a URL value quoted in a note
 # The browser tab's icon.  Streamlit 1.67 draws `:material/...:` icons in the page with

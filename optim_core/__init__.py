@@ -27,8 +27,15 @@ _LAZY = {
     "OptimizerSpec": "optim_core.definition",
     "names": "optim_core.registry",
     "spec": "optim_core.registry",
+    "sweep": "optim_core.sweeps",
+    "basins": "optim_core.sweeps",
+    "ensemble": "optim_core.sweeps",
+    "random_search": "optim_core.tuning",
+    "tune": "optim_core.tuning",
 }
-_SUBMODULES = ("engine", "registry", "schedules", "definition", "trajectory")
+_SUBMODULES = (
+    "engine", "registry", "schedules", "definition", "trajectory", "sweeps", "tuning", "theory",
+)  # fmt: skip
 
 __all__ = ["Param", "ParameterError", *_LAZY, *_SUBMODULES]
 

@@ -65,13 +65,14 @@ def plateau_step(value, lr, base, best, bad, cooldown, multiplier, plateau):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def freeze(t, b, path, loss, records, record):
-    """Row b keeps its last finite point, loss and state from step t on."""
-    path[t, b, 0] = path[t - 1, b, 0]
-    path[t, b, 1] = path[t - 1, b, 1]
-    loss[t, b] = loss[t - 1, b]
+def freeze(now, before, b, path, loss, records, record):
+    """Row b keeps its last finite point, loss and state: row `now` of the buffers gets
+    row `before`'s (consecutive steps)."""
+    path[now, b, 0] = path[before, b, 0]
+    path[now, b, 1] = path[before, b, 1]
+    loss[now, b] = loss[before, b]
     if record:
-        records[t, b] = records[t - 1, b]
+        records[now, b] = records[before, b]
 
 
 @njit(cache=True, error_model="numpy", inline="always")

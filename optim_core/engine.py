@@ -12,6 +12,7 @@ import itertools
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -160,6 +161,7 @@ def run(
     fd_step: float = DEFAULT_FD_STEP,
     surface_params: Mapping[str, float] | None = None,
     record_state: bool = True,
+    record_path: bool = True,
     **hyperparameters: Any,
 ) -> Trajectory:
     """Run `optimizer` on `surface` from `start` for `steps` updates.
@@ -175,6 +177,8 @@ def run(
       noise, noise_mode, seed: Gaussian gradient noise σ, "absolute" or "relative" to ‖g‖.
       gradient: "analytic" or "numerical" (central differences with step `fd_step`).
       record_state: keep the optimizer's internal vectors per step.
+      record_path: keep every iterate; False keeps only the last point, its loss and
+        state (path (1, [B,] 2)): a sweep or basin map of many long runs needs no more.
       **hyperparameters: torch.optim names (`lr`, `betas`, `eps`, ...), scalars or (B,).
 
     >>> traj = run("sgd", "bowl", start=(-7.0, 2.0), steps=2, lr=0.95)
@@ -198,11 +202,12 @@ def run(
     batch = batch or 1
     if batch > MAX_BATCH:
         raise ParameterError("batch", batch, f"at most {MAX_BATCH} rows")
-    if batch * (steps + 1) > MAX_POINTS:
+    kept = steps + 1 if record_path else min(steps + 1, 2)
+    if batch * kept > MAX_POINTS:
         raise ParameterError(
             "steps", steps, f"at most {MAX_POINTS // batch - 1} for a batch of {batch}"
         )
-    if record_state and batch * (steps + 1) > MAX_STATE_POINTS:
+    if record_state and batch * kept > MAX_STATE_POINTS:
         raise ParameterError(
             "record_state",
             True,
@@ -223,7 +228,7 @@ def run(
         return _run_first_order(
             opt, conv, surf, starts, hyper, lr_table, plateau,
             _noise(steps, batch, seed, noisy), noise, noise_mode, gradient, fd_step,
-            record_state, common,
+            record_state, record_path, common,
         )  # fmt: skip
     if opt.family == "lbfgs" and batch > MAX_LBFGS_ROWS:
         raise ParameterError("batch", batch, f"at most {MAX_LBFGS_ROWS} rows for lbfgs", opt.name)
@@ -244,11 +249,24 @@ def run(
     from optim_core import second_order
 
     if opt.family == "newton":
-        return second_order.run_newton(
+        trajectory = second_order.run_newton(
             surf, starts, hyper, lr_table, _noise(steps, batch, seed, noisy), noise,
             noise_mode, common,
         )  # fmt: skip
-    return second_order.run_lbfgs(surf, starts, hyper, steps, common)
+    else:
+        trajectory = second_order.run_lbfgs(surf, starts, hyper, steps, common)
+    return trajectory if record_path else last_point(trajectory)
+
+
+def last_point(trajectory: Trajectory) -> Trajectory:
+    """`trajectory` keeping only its last iterate (what `record_path=False` returns)."""
+    return replace(
+        trajectory,
+        paths=trajectory.paths[-1:],
+        losses=trajectory.losses[-1:],
+        states={k: v[-1:] for k, v in trajectory.states.items()},
+        evals={k: v[-1:] if isinstance(v, np.ndarray) else v for k, v in trajectory.evals.items()},
+    )
 
 
 def _validate_seed(seed: Any) -> int | np.ndarray:
@@ -293,7 +311,7 @@ def validate_start(start: Any) -> np.ndarray:
 
 def _run_first_order(
     opt, conv, surf, starts, hyper, lr_table, plateau, noise_draws, noise, noise_mode,
-    gradient, fd_step, record_state, common,
+    gradient, fd_step, record_state, record_path, common,
 ) -> Trajectory:  # fmt: skip
     """Step a first-order optimizer with its compiled loop (`optim_core._loops`)."""
     from optim_core import _loops  # loads Numba: only when a run needs it
@@ -316,12 +334,14 @@ def _run_first_order(
     lr_rows = np.ascontiguousarray(lr_table.T)
     noise_sigma = np.broadcast_to(np.asarray(noise, float), (batch,)).copy()
     kernels = surf.kernels
-    path = np.empty((steps + 1, batch, 2))
-    loss = np.empty((steps + 1, batch))
+    # Without the path the loop writes step t to row t % 2 of two-row buffers.
+    kept = steps + 1 if record_path else min(steps + 1, 2)
+    path = np.empty((kept, batch, 2))
+    loss = np.empty((kept, batch))
     # Only reduce-on-plateau changes the rates inside the run; otherwise they are lr_rows.
     lr_used = np.empty((steps, batch) if plateau else (1, 1))
     n_slots = len(opt.state)
-    records = np.zeros((steps + 1, batch, n_slots, 2) if record_state else (1, 1, n_slots, 2))
+    records = np.zeros((kept, batch, n_slots, 2) if record_state else (1, 1, n_slots, 2))
     diverged = np.full(batch, -1, dtype=np.int64)
     loop = getattr(_loops, f"run_{opt.name}")
 
@@ -337,6 +357,9 @@ def _run_first_order(
     _in_chunks(run_rows, batch)
     if not plateau:
         lr_used = lr_rows.T
+    if not record_path:  # the buffers' row of step T
+        last = slice(steps % kept, steps % kept + 1)
+        path, loss, records = path[last], loss[last], records[last] if record_state else records
     recorded = (
         {slot.name: records[:, :, k, :] for k, slot in enumerate(opt.state)} if record_state else {}
     )

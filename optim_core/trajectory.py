@@ -18,7 +18,8 @@ import numpy as np
 class Trajectory:
     """A run's full record.  Leading axis: step; a batched run adds a batch axis after it.
 
-    path (T+1, [B,] 2)      iterates θ_0 … θ_T (θ_0 is the start)
+    path (T+1, [B,] 2)      iterates θ_0 … θ_T (θ_0 is the start); only θ_T, (1, [B,] 2),
+                            when run with `record_path=False` (and so for every array)
     loss (T+1, [B])         f(θ_t)
     grad (T+1, [B,] 2)      exact ∇f(θ_t), computed on first use (what the optimizer
                             received is `state["g"]`)
@@ -82,7 +83,8 @@ class Trajectory:
         count = self.evals[kind]
         if not isinstance(count, np.ndarray):
             last = np.where(self.diverged_rows < 0, self.steps, self.diverged_rows)
-            taken = np.minimum(np.arange(self.steps + 1)[:, None], last[None, :])
+            kept_steps = np.arange(self.steps + 1)[-self.paths.shape[0] :]
+            taken = np.minimum(kept_steps[:, None], last[None, :])
             count = count * taken
         return self._view(count)
 
@@ -139,9 +141,16 @@ class Trajectory:
             seed=hyper_row(self.seed),
         )
 
+    @property
+    def keeps_path(self) -> bool:
+        """Whether every iterate was kept (False after `run(..., record_path=False)`)."""
+        return self.paths.shape[0] == self.steps + 1
+
     def steps_to_tolerance(self, tolerance: float, target: float | None = None) -> int | None:
         """First step whose loss is within `tolerance` of `target` (default: the surface's
         lowest known minimum, else 0); `None` if never reached.  Unbatched runs only."""
+        if not self.keeps_path:
+            raise ValueError("steps_to_tolerance needs the whole path (record_path=True)")
         if target is None:
             minima = getattr(self.surface, "minima", ())
             target = min((m.value for m in minima), default=0.0)
@@ -160,8 +169,9 @@ class Trajectory:
 
 def assemble(path, loss, lr, state, diverged, *, evals, common) -> Trajectory:
     """A `Trajectory` from time-major, batched arrays: path (T+1, B, 2), loss (T+1, B),
-    lr broadcastable to (T, B), state {name: (T+1, B, 2)}; `common` holds the settings."""
-    lr = np.broadcast_to(lr, (path.shape[0] - 1, path.shape[1]))
+    lr broadcastable to (T, B), state {name: (T+1, B, 2)}; `common` holds the settings.
+    A run that kept only its last point has path (1, B, 2), loss (1, B), state (1, B, 2)."""
+    lr = np.broadcast_to(lr, (common["steps"], path.shape[1]))
     return Trajectory(
         paths=path, losses=loss, lrs=lr, states=state, diverged_rows=diverged, evals=evals,
         **common,

@@ -6,6 +6,7 @@ import streamlit as st
 import optim_core
 from app_ui import controls, fields, links, live_chart, sections
 from app_ui.page import setup_page
+from app_ui.sweeps import challenge_banner
 from experiments import Experiment, RunConfig
 from i18n import t
 from viz import curves, surface3d
@@ -70,6 +71,7 @@ label = controls.optimizer_title(trajectory.optimizer)
 with st.expander(t("app.explore.card", title=label)):  # closed: the chart fits above the fold
     sections.optimizer_card(experiment_.runs[0])
 sections.show_events(trajectories, [label])
+challenge_banner(page, trajectory)
 step_inspector(experiment_, trajectories)
 
 if fields.toggle_control(
@@ -82,5 +84,7 @@ if fields.toggle_control(
     )  # fmt: skip
 st.page_link(links.COMPARE_PAGE, label=t("app.explore.to_compare"), icon=":material/compare_arrows:",
              query_params=links.experiment_params(experiment_))  # fmt: skip
+st.page_link(links.SWEEPS_PAGE, label=t("sweeps.from_explore"), icon=":material/grid_on:",
+             query_params=links.sweeps_params(experiment_))  # fmt: skip
 sections.export_panel(experiment_, trajectories, key="explore")
 page.finish()

@@ -154,6 +154,9 @@ for i, run in enumerate(experiment_.runs):
             single = Experiment.from_dict({**experiment_.to_dict(), "runs": [run.to_dict()]})
             st.page_link(links.EXPLORE_PAGE, label=t("app.compare.explore_run"), icon=":material/search:",
                          query_params=links.explore_params(single))  # fmt: skip
+tuned = ",".join(dict.fromkeys(r.optimizer for r in experiment_.runs))
+st.page_link(links.SWEEPS_PAGE, label=t("sweeps.from_compare"), icon=":material/grid_on:",
+             query_params={**links.sweeps_params(experiment_), "view": "tune", "tune_opts": tuned})  # fmt: skip
 
 sections.export_panel(experiment_, trajectories, key="compare", layout=layout)
 # The second chart goes out last, so the browser has drawn the main one before it starts

@@ -1,0 +1,58 @@
+"""The Sweeps page in real Chromium, in both languages: the map is drawn with its
+diverged legend, and a click on a cell offers a link that opens that exact run on Explore."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+import pytest
+
+import i18n
+from i18n import t
+from tests.browser.test_e2e import MAIN_PLOT, exception_boxes, open_page
+
+CELL_JS = """(index) => {
+    const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+    const cells = gd._fullData.find(t => t.customdata && t.customdata.length > 1);
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const x = cells.x[index], y = cells.y[index];
+    return [xa._offset + xa.d2p(x),
+            ya._offset + ya.d2p(y), x, y]; }"""
+LEGEND_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot .legendtext')]
+    .map(node => node.textContent)"""
+RESOLUTION = 8
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_map_click_opens_that_run_on_explore(page, app_url, language):
+    open_page(page, f"{app_url}/Sweeps?lang={language}&res={RESOLUTION}")
+    assert exception_boxes(page) == 0
+    with i18n.use_language(language):
+        assert t("sweeps.fig.diverged") in page.evaluate(LEGEND_JS)
+    # Cell (5, 2): lr = geomspace(1e-4, 10, 8)[5], momentum = linspace(0, 0.999, 8)[2].
+    i, j = 5, 2
+    px, py, x, y = page.evaluate(CELL_JS, i * RESOLUTION + j)
+    assert x == np.geomspace(1e-4, 10.0, RESOLUTION)[i]
+    assert y == np.linspace(0.0, 0.999, RESOLUTION)[j]
+    chart = page.locator(MAIN_PLOT).first
+    chart.evaluate("gd => gd.scrollIntoView({block: 'center'})")
+    box = chart.bounding_box()
+    page.mouse.move(box["x"] + px, box["y"] + py)
+    page.wait_for_timeout(200)  # plotly.js selects on click from the point under the hover
+    page.mouse.click(box["x"] + px, box["y"] + py)
+    # The click selects the cell; its run opens from the link that appears under the map.
+    with i18n.use_language(language):
+        label = t("sweeps.map.open_clicked", settings="")[:12]
+    link = page.locator('[data-testid="stPageLink"] a').filter(has_text=label)
+    link.wait_for(timeout=30_000)
+    link.click()
+    page.wait_for_function("() => location.pathname.endsWith('/Explore')", timeout=30_000)
+    page.wait_for_selector(MAIN_PLOT, timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    query = {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+    # Explore keeps only what differs from its defaults (momentum on the bowl) in the link.
+    assert query.get("o1_opt", "momentum") == "momentum" and query.get("surface", "bowl") == "bowl"
+    assert float(query["o1_lr"]) == x and float(query["o1_momentum"]) == y
+    assert query["lang"] == language
+    assert exception_boxes(page) == 0

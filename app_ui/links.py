@@ -19,6 +19,7 @@ from optim_core import schedules, spec
 COMPARE_PAGE = "pages/2_Compare.py"
 EXPLORE_PAGE = "pages/1_Explore.py"
 SCHEDULES_PAGE = "pages/3_Schedules.py"
+LAB_PAGE = "pages/5_Training_lab.py"
 
 
 def value_text(value: object) -> str:

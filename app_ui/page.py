@@ -33,12 +33,14 @@ PAGES = (
     ("pages/1_Explore.py", "explore"),
     ("pages/2_Compare.py", "compare"),
     ("pages/3_Schedules.py", "schedules"),
+    ("pages/5_Training_lab.py", "lab"),
 )
 PAGE_ICONS = {
     "home": ":material/home:",
     "explore": ":material/search:",
     "compare": ":material/compare_arrows:",
     "schedules": ":material/trending_down:",
+    "lab": ":material/model_training:",
 }
 PRESENT_KEY = "present"  # ?present=1 opens the presenter view
 LANG_KEY = "lang"  # ?lang=ko: always in the link, so a shared link keeps its language

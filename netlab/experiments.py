@@ -312,6 +312,18 @@ class InitComparison:
                           callback=_progress(callback, 1, 0))  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Initialisation:
+    """The book's two pictures of initialisation: the activation histograms, and the
+    training curves per init; `run` returns (Histograms, [Result])."""
+
+    histograms: ActivationHistograms = ActivationHistograms()
+    training: InitComparison = InitComparison()
+
+    def run(self, callback: Callback = None) -> tuple[Histograms, list[Result]]:
+        return self.histograms.run(), self.training.run(callback)
+
+
 def init_label(init: str | float) -> str:
     return {"he": "He", "xavier": "Xavier"}.get(
         init, f"std={init:g}" if not isinstance(init, str) else init

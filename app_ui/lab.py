@@ -309,7 +309,7 @@ def draw(page: Page, kind: str, settings: Any, result: Any, key: str) -> View:
         curves = report.histogram_curves(histograms, chosen)
         titles = {c.panel: t("lab.hist.panel", activation=t(f"lab.act.{c.panel.split('/')[0]}"),
                              layer=c.panel.split("/")[1]) for c in curves}  # fmt: skip
-        st.plotly_chart(lab_viz.curves_figure(curves, titles=titles, columns=histograms and 5,
+        st.plotly_chart(lab_viz.curves_figure(curves, titles=titles, columns=5,
                                               panel_height=170, **plot),
                         key=f"{key}_hist", theme=None, config=sections.PLOTLY_CONFIG)  # fmt: skip
         spread = {

@@ -345,8 +345,15 @@ def partial_view(kind: str, partial: list) -> list:
 def live(page: Page, kind: str, job: LabJob) -> None:
     """The job while it trains: progress, stop button, curves so far; one rerun at the end."""
 
+    language = i18n.get_language()
+
+    # A fragment's own reruns skip the page's setup, where the language is set.
     @st.fragment(run_every=POLL_SECONDS)
     def poll() -> None:
+        with i18n.use_language(language):
+            poll_in_language()
+
+    def poll_in_language() -> None:
         if job.finished:
             st.rerun(scope="app")
         st.progress(job.fraction, text=t("lab.run.progress", percent=f"{100 * job.fraction:.0f}"))

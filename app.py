@@ -52,7 +52,7 @@ def open_settings_file() -> None:
 page = setup_page("home")
 st.title(t("common.app_name"))
 st.markdown(t("app.home.intro"))
-cols = st.columns(3)
+cols = st.columns(4)
 cols[0].page_link(links.EXPLORE_PAGE, label=t("app.home.go_explore"), icon=":material/search:")
 cols[1].page_link(
     links.COMPARE_PAGE, label=t("app.home.go_compare"), icon=":material/compare_arrows:"
@@ -60,6 +60,7 @@ cols[1].page_link(
 cols[2].page_link(
     links.SCHEDULES_PAGE, label=t("app.home.go_schedules"), icon=":material/trending_down:"
 )
+cols[3].page_link(links.LAB_PAGE, label=t("lab.home.go"), icon=":material/model_training:")
 
 open_settings_file()
 

@@ -25,6 +25,7 @@ SCHEDULES_PAGE = "pages/3_Schedules.py"
 SWEEPS_PAGE = "pages/4_Sweeps.py"
 # A typed function's view box: x from xmin to xmax, y from ymin to ymax.
 VIEW_KEYS = ("xmin", "xmax", "ymin", "ymax")
+LAB_PAGE = "pages/5_Training_lab.py"
 
 
 def value_text(value: object) -> str:

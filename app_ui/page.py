@@ -35,6 +35,7 @@ PAGES = (
     ("pages/2_Compare.py", "compare"),
     ("pages/3_Schedules.py", "schedules"),
     ("pages/4_Sweeps.py", "sweeps"),
+    ("pages/5_Training_lab.py", "lab"),
 )
 PAGE_ICONS = {
     "home": ":material/home:",
@@ -42,6 +43,7 @@ PAGE_ICONS = {
     "compare": ":material/compare_arrows:",
     "schedules": ":material/trending_down:",
     "sweeps": ":material/grid_on:",
+    "lab": ":material/model_training:",
 }
 NOTE_CHARS = 60  # of a URL value quoted in a note
 # The browser tab's icon.  Streamlit 1.67 draws `:material/...:` icons in the page with

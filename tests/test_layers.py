@@ -19,8 +19,9 @@ ALLOWED = {
     "surfaces": {"foundation"},
     "optim_core": {"foundation", "surfaces"},
     "experiments": {"foundation", "surfaces", "optim_core"},
-    "viz": {"foundation", "surfaces", "optim_core", "experiments", "i18n"},
-    "exports": {"foundation", "surfaces", "optim_core", "experiments", "i18n", "viz"},
+    "netlab": {"foundation", "optim_core"},
+    "viz": {"foundation", "surfaces", "optim_core", "experiments", "netlab", "i18n"},
+    "exports": {"foundation", "surfaces", "optim_core", "experiments", "netlab", "i18n", "viz"},
 }
 OURS = {*ALLOWED, "app_ui", "pages", "app"}
 
@@ -53,6 +54,7 @@ HEAVY = ("numba", "scipy", "sympy", "streamlit", "plotly", "matplotlib")
         "import surfaces",
         "import optim_core; optim_core.spec('adam').params",
         "import surfaces; surfaces.get('bowl').grad([[1.0, 2.0]])",
+        "import netlab; netlab.train",
     ],
 )
 def test_importing_the_maths_loads_nothing_heavy(statement):

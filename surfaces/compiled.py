@@ -65,7 +65,6 @@ def surface_kernels(
     for, is compiled like a built-in."""
     from surfaces import interpreted
 
-    values = np.array(parameters or (0.0,), dtype=np.float64)
     if (expression, parameter_names) not in _generated_compiled.BATCH_FUNCTIONS:
         try:
             program = interpreted.program_array(expression, parameter_names)
@@ -77,6 +76,8 @@ def surface_kernels(
                 value, value_grad, interpreted.with_parameters(program, parameters)
             )
     value, value_grad = compiled_kernels(expression, parameter_names)
+    # A surface without parameters still passes a (dummy) array.
+    values = np.array(parameters or (0.0,), dtype=np.float64)
     return SurfaceKernels(value=value, value_grad=value_grad, params=values)
 
 

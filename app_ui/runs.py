@@ -109,7 +109,7 @@ def event_messages(trajectories: Sequence[Trajectory], labels: Sequence[str]) ->
     messages = []
     for trajectory, label in zip(trajectories, labels, strict=True):
         diverged, left = run_events(trajectory)
-        if diverged is not None and getattr(trajectory.surface.definition, "formula", ""):
+        if diverged is not None and trajectory.surface.definition.formula:
             # A typed function's divergence is mostly a step out of its domain: say where.
             x, y = (f"{float(v):.4g}" for v in trajectory.path[diverged - 1])
             messages.append(t("formula.run.left_domain", label=label, step=diverged, x=x, y=y))

@@ -2,8 +2,9 @@
 
     python -m optim_core.warmup
 
-Each optimizer's compiled loop (`optim_core._loops`) and each built-in surface's compiled
-value and gradient compile once per machine and then load from the cache in milliseconds.
+Each optimizer's compiled loop (`optim_core._loops`), each built-in surface's compiled
+value and gradient, and the interpreter typed functions run on (`surfaces.interpreted`)
+compile once per machine and then load from the cache in milliseconds.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def warm_up() -> float:
         run(name, "bowl", steps=1)
     for name in surfaces.names():
         run("sgd", name, steps=1)
+    run("sgd", surfaces.from_formula("x^2 + y^2"), steps=1)  # the typed functions' interpreter
     return time.perf_counter() - start
 
 

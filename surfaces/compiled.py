@@ -11,8 +11,10 @@ once whatever values are bound (`Surface.kernels` pairs the callbacks with that 
 parameters is passed a one-element dummy array.  Arithmetic is IEEE (`error_model="numpy"`):
 1/0 is inf, which the engine reports as divergence; an exception could not cross the C
 boundary.  The built-ins' callbacks come from the checked-in `surfaces._generated_compiled`
-and are cached on disk by Numba; any other surface is compiled from the same generated
-source in memory, once per expression, and only the most recent few are kept.
+and are cached on disk by Numba; any other surface runs its generated source on the shared
+interpreter (`surfaces.interpreted`), or, when the source uses something the interpreter
+has no instruction for, is compiled in memory, once per expression (the most recent few
+are kept).
 """
 
 from __future__ import annotations
@@ -50,6 +52,33 @@ class SurfaceKernels(NamedTuple):
 
 
 _LOCK = threading.Lock()  # two threads asking for the same callbacks compile them once
+
+
+def surface_kernels(
+    expression: str, parameter_names: tuple[str, ...], parameters: tuple[float, ...]
+) -> SurfaceKernels:
+    """The callbacks of an expression with these parameter values bound.
+
+    A built-in's are its own compiled code; any other surface runs on the shared
+    interpreter (`surfaces.interpreted`: nothing new is compiled, so memory does not grow
+    with every typed function), or, for printed code the interpreter lacks an instruction
+    for, is compiled like a built-in."""
+    from surfaces import interpreted
+
+    if (expression, parameter_names) not in _generated_compiled.BATCH_FUNCTIONS:
+        try:
+            program = interpreted.program_array(expression, parameter_names)
+        except interpreted.Untranslatable:
+            pass
+        else:
+            value, value_grad = interpreted.callbacks()
+            return SurfaceKernels(
+                value, value_grad, interpreted.with_parameters(program, parameters)
+            )
+    value, value_grad = compiled_kernels(expression, parameter_names)
+    # A surface without parameters still passes a (dummy) array.
+    values = np.array(parameters or (0.0,), dtype=np.float64)
+    return SurfaceKernels(value=value, value_grad=value_grad, params=values)
 
 
 def compiled_kernels(expression: str, parameter_names: tuple[str, ...]) -> tuple[CFunc, CFunc]:

@@ -192,16 +192,14 @@ class Surface:
     def kernels(self) -> SurfaceKernels:
         """Numba C callbacks and this surface's parameter array (`surfaces.compiled`).
 
-        The callbacks belong to the definition: every parameter value shares them.
+        The callbacks belong to the definition (every parameter value shares them), or,
+        for a surface that is not built in, to the shared interpreter.
         """
-        from surfaces.compiled import SurfaceKernels, compiled_kernels
+        from surfaces.compiled import surface_kernels
 
-        value, value_grad = compiled_kernels(
-            self.definition.expression, self.definition.parameter_names
+        return surface_kernels(
+            self.definition.expression, self.definition.parameter_names, self.parameters
         )
-        # A surface without parameters still passes a (dummy) array.
-        params = np.array(self.parameters or (0.0,), dtype=np.float64)
-        return SurfaceKernels(value=value, value_grad=value_grad, params=params)
 
     # --- stationary points --------------------------------------------------------------------
     @property

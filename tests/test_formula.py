@@ -202,6 +202,24 @@ def test_parse_raises_only_parameter_error(text):
     assert parse(parsed.key, parsed.parameters) == parsed.sympy_expression
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=16).map("".join))
+@example("max(x,y)^e/sqrt(abs(a))")
+def test_an_accepted_formula_builds_a_surface_the_interpreter_runs(text):
+    from surfaces import interpreted
+
+    try:
+        surface = surfaces.from_formula(text)
+    except ParameterError as error:
+        assert error.name == "formula"
+        return
+    assert surface.kernels.value_grad is interpreted.callbacks()[1]  # nothing compiled
+    start = np.array(surface.default_start)
+    if np.isfinite(surface.value(start)) and np.all(np.isfinite(surface.grad(start))):
+        path = optim_core.run("sgd", surface, steps=3, lr=0.01).path
+        assert np.all(np.isfinite(path))  # a step out of the domain freezes, never NaN
+
+
 # --- what is accepted -------------------------------------------------------------------------
 
 
@@ -334,9 +352,13 @@ def test_division_by_zero_on_the_path_is_a_divergence_not_a_nan():
 
 
 def test_runtime_caches_are_bounded():
+    from surfaces import interpreted
+
     for k in range(formula.MAX_FORMULAS + 5):
         formula.cached_parse(f"x^2 + {k} y^2")
     assert len(formula._PARSED) == formula.MAX_FORMULAS
+    for cached in (formula._definition, interpreted.program_array, interpreted.callbacks):
+        assert cached.cache_info().maxsize is not None, cached
 
 
 # --- the eleven built-ins, typed as a person would ------------------------------------------

@@ -197,3 +197,15 @@ def test_command_line_refuses_in_one_line(argv, message, tmp_path, capsys):
     assert exit_.value.code == cli.USAGE_ERROR
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "hostile", ["__import__('os').system('true')", "x" * 5000, "9**9**9", "(" * 60 + "x"]
+)
+def test_a_hostile_formula_in_the_url_is_refused_on_the_page(hostile):
+    from app_ui.formula_controls import DEFAULT_FORMULA
+
+    at = open_page(PAGES["explore"], {"surface": "formula", "formula": hostile})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error and t("formula.refused", reason="")[:20] in at.error[0].value
+    assert ran(at).formula == DEFAULT_FORMULA  # the page still draws a function

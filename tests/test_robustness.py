@@ -56,7 +56,9 @@ HOSTILE_NUMBERS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("value", HOSTILE_NUMBERS, ids=lambda v: value_repr(v, 30))
+@pytest.mark.parametrize(
+    "value", HOSTILE_NUMBERS, ids=[f"{i}-{type(v).__name__}" for i, v in enumerate(HOSTILE_NUMBERS)]
+)
 def test_a_hostile_number_is_a_parameter_error_for_every_kind(value):
     for param in (LR, STEPS):
         with pytest.raises(ParameterError) as error:

@@ -46,6 +46,7 @@ PAGE_ICONS = {
     "lab": ":material/model_training:",
 }
 NOTE_CHARS = 60  # of a URL value quoted in a note
+MAX_NOTES = 20  # notes listed at the top of a page; the rest are counted
 # The browser tab's icon.  Streamlit 1.67 draws `:material/...:` icons in the page with
 # the font it serves itself, but fetches a `:material/...:` *page icon* from
 # fonts.gstatic.com: a room without internet saw broken icons.  An emoji becomes an
@@ -139,8 +140,10 @@ class Page:
                     allowed=n.allowed,
                     used=n.used,
                 )
-                for n in self.notes
+                for n in self.notes[:MAX_NOTES]
             ]
+            if len(self.notes) > MAX_NOTES:  # a link with thousands of made-up parameters
+                lines.append(t("robust.url.more_notes", count=len(self.notes) - MAX_NOTES))
             self.top.warning(t("app.url.notes_title") + "\n\n" + "\n".join(f"- {x}" for x in lines))
 
     def _drop_unknown_keys(self) -> None:

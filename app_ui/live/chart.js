@@ -86,6 +86,11 @@ class LiveChart {
   update(data, send) {
     this.send = send;
     if (data.commitSeq < this.sentSeq) return; // a newer release is on its way
+    if (this.interacting) {
+      this.deferred = data; // taken once the pointer is released, unless a release supersedes it
+      return;
+    }
+    this.deferred = null;
     this.sentSeq = data.commitSeq;
     const structure = JSON.stringify([data.mode, data.strings, data.runs.map((r) =>
       [r.label, r.optimizer, r.controls.map((c) => c.key)]), data.surface.controls.map((c) => c.key)]);
@@ -105,7 +110,7 @@ class LiveChart {
       this.build();
     }
     this.syncControls();
-    this.step = Math.min(data.step, this.values.steps);
+    if (!this.playing) this.step = Math.min(data.step, this.values.steps);
     this.recompute();
     this.requestDraw(null);
   }
@@ -244,6 +249,8 @@ class LiveChart {
       input.max = String(SLIDER_POSITIONS);
       input.step = "1";
     }
+    input.addEventListener("pointerdown", () => (this.interacting = true));
+    input.addEventListener("pointerup", () => this.endInteraction());
     const entry = { control, run, input, value };
     this.controlInputs.push(entry);
     input.addEventListener("input", (event) => {
@@ -253,6 +260,14 @@ class LiveChart {
     // A release (or a key press, which is one) commits; a burst of key presses commits once.
     input.addEventListener("change", () => this.commitSoon());
     return row;
+  }
+
+  endInteraction() {
+    // After the release's own "change" (which may fire after pointerup) reserved its seq.
+    setTimeout(() => {
+      this.interacting = false;
+      if (this.deferred) this.update(this.deferred, this.send);
+    }, 0);
   }
 
   getValue(entry) {
@@ -320,11 +335,19 @@ class LiveChart {
     this.requestDraw(event);
   }
 
-  commit(extra) {
+  reserveSeq() {
+    // Taken when the release happens, so a rerun that answers an older release (arriving
+    // before this one is sent) cannot put the old values back.
     this.sentSeq = Math.max(this.sentSeq, this.data.commitSeq) + 1;
+    return this.sentSeq;
+  }
+
+  commit() {
+    const seq = this.reserveSeq();
+    clearTimeout(this.commitTimer);
     const v = this.values;
     const payload = {
-      seq: this.sentSeq,
+      seq,
       start: v.start,
       steps: v.steps,
       noise: v.noise,
@@ -335,7 +358,7 @@ class LiveChart {
     if (this.data.mode === "explore") payload.step = this.step;
     // Sent after the frame that shows the change is painted: Streamlit's own work on the
     // message must not delay it.
-    requestAnimationFrame(() => setTimeout(() => this.send("commit", Object.assign(payload, extra || {})), 0));
+    requestAnimationFrame(() => setTimeout(() => this.send("commit", payload), 0));
   }
 
   bindPlayer() {
@@ -360,6 +383,7 @@ class LiveChart {
   }
 
   commitSoon() {
+    this.reserveSeq();
     clearTimeout(this.commitTimer);
     this.commitTimer = setTimeout(() => this.commit(), COMMIT_DELAY_MS);
   }
@@ -414,6 +438,7 @@ class LiveChart {
       const [sx, sy] = this.toPixel(this.values.start);
       if (Math.hypot(px - sx, py - sy) > START_GRAB_PX && !this.inPlot(px, py)) return;
       this.dragging = true;
+      this.interacting = true;
       canvas.setPointerCapture(event.pointerId);
       this.moveStart(px, py, event);
     });
@@ -430,6 +455,7 @@ class LiveChart {
       if (!this.dragging) return;
       this.dragging = false;
       this.commit();
+      this.endInteraction();
     };
     canvas.addEventListener("pointerup", release);
     canvas.addEventListener("pointercancel", release);

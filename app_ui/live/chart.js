@@ -193,7 +193,7 @@ class LiveChart {
     const s = this.data.strings;
     const ink = this.data.dark ? "#FAFAFA" : "#31333F";
     const items = this.data.runs.map((run) => [`<i class="lc-line" style="background:${run.color}"></i>`, run.label]);
-    items.push([`<i class="lc-dot" style="border-color:${ink}"></i>`, s.start]);
+    items.push(['<i class="lc-dot"></i>', s.start]);
     if (this.data.surface.minima.length) items.push(['<i class="lc-star">★</i>', s.minimum]);
     if (this.data.surface.saddles.length) items.push([`<i class="lc-diamond" style="border-color:${ink}"></i>`, s.saddle]);
     items.push(["✕", s.diverged]);
@@ -547,7 +547,7 @@ class LiveChart {
     this.note.textContent = stale ? this.data.strings.stale_background : this.data.strings.server_only;
     this.results.forEach((result, i) => result && this.drawPath(ctx, result, this.data.runs[i].color));
     if (this.data.mode === "explore") this.drawArrows(ctx);
-    this.drawStart(ctx, ink);
+    this.drawStart(ctx);
     this.drawCritical(ctx, ink);
     ctx.restore();
     this.scrub.max = String(this.values.steps);
@@ -613,11 +613,11 @@ class LiveChart {
     }
   }
 
-  drawStart(ctx, ink) {
+  drawStart(ctx) {
     const [sx, sy] = this.toPixel(this.values.start);
     ctx.lineWidth = 2.5;
-    ctx.strokeStyle = ink;
-    ctx.fillStyle = this.data.dark ? "#0E1117" : "#FFFFFF";
+    ctx.strokeStyle = "#000000"; // the white circle the hint names, on either page
+    ctx.fillStyle = "#FFFFFF";
     ctx.beginPath();
     ctx.arc(sx, sy, 8, 0, 2 * Math.PI);
     ctx.fill();

@@ -160,6 +160,7 @@ class LiveChart {
     this.scrub = q(".lc-scrub");
     this.stepLabel = q(".lc-step-label");
     this.inspector = q(".lc-inspector");
+    this.inspectorHtml = null;
     this.playButton = q(".lc-play");
     this.buildLegend(q(".lc-legend"));
     this.resizeObserver.disconnect();
@@ -749,6 +750,14 @@ class LiveChart {
     ctx.stroke();
   }
 
+  setInspector(html) {
+    // Only when the text changes: a new table costs the browser a layout.
+    if (html !== this.inspectorHtml) {
+      this.inspectorHtml = html;
+      this.inspector.innerHTML = html;
+    }
+  }
+
   drawInspector() {
     const s = this.data.strings;
     const k = this.step;
@@ -764,14 +773,14 @@ class LiveChart {
         return `<tr><td><span class="lc-swatch" style="background:${run.color}"></span>${escape(run.label)}${status}</td>
           ${cell(r.loss[t])}${vector(r.path[2 * t], r.path[2 * t + 1])}</tr>`;
       });
-      this.inspector.innerHTML = `<div class="lc-heading">${escape(s.inspector)} · ${escape(s.step)} ${k}</div>
-        <table><tr><th>${escape(s.run)}</th><th>f(θ)</th><th>x</th><th>y</th></tr>${rows.join("")}</table>`;
+      this.setInspector(`<div class="lc-heading">${escape(s.inspector)} · ${escape(s.step)} ${k}</div>
+        <table><tr><th>${escape(s.run)}</th><th>f(θ)</th><th>x</th><th>y</th></tr>${rows.join("")}</table>`);
       return;
     }
     const r = this.results[0];
     const run = this.data.runs[0];
     if (!r) {
-      this.inspector.textContent = s.server_only;
+      this.setInspector(escape(s.server_only));
       return;
     }
     const rows = [`<tr><td>t</td><td class="lc-num" colspan="2">${k}</td><td></td></tr>`];
@@ -787,8 +796,8 @@ class LiveChart {
     const params = this.surface.params.map((n) => this.values.surface[n]);
     const [x, y] = [r.path[2 * k], r.path[2 * k + 1]];
     rows.push(`<tr><td>∇f(θ_t)</td>${vector(this.surface.ndx(x, y, params), this.surface.ndy(x, y, params))}<td>${escape(s.exact_grad)}</td></tr>`);
-    this.inspector.innerHTML = `<div class="lc-heading" data-testid="live-inspector-title">${escape(s.inspector)} · ${escape(s.step)} ${k}</div>
-      <table><tr><th>${escape(s.quantity)}</th><th>x</th><th>y</th><th>${escape(s.meaning)}</th></tr>${rows.join("")}</table>`;
+    this.setInspector(`<div class="lc-heading" data-testid="live-inspector-title">${escape(s.inspector)} · ${escape(s.step)} ${k}</div>
+      <table><tr><th>${escape(s.quantity)}</th><th>x</th><th>y</th><th>${escape(s.meaning)}</th></tr>${rows.join("")}</table>`);
   }
 }
 

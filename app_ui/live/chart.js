@@ -86,6 +86,11 @@ class LiveChart {
   update(data, send) {
     this.send = send;
     if (data.commitSeq < this.sentSeq) return; // a newer release is on its way
+    if (this.interacting) {
+      this.deferred = data; // taken once the pointer is released, unless a release supersedes it
+      return;
+    }
+    this.deferred = null;
     this.sentSeq = data.commitSeq;
     const structure = JSON.stringify([data.mode, data.strings, data.runs.map((r) =>
       [r.label, r.optimizer, r.controls.map((c) => c.key)]), data.surface.controls.map((c) => c.key)]);
@@ -105,7 +110,7 @@ class LiveChart {
       this.build();
     }
     this.syncControls();
-    this.step = Math.min(data.step, this.values.steps);
+    if (!this.playing) this.step = Math.min(data.step, this.values.steps);
     this.recompute();
     this.requestDraw(null);
   }
@@ -155,6 +160,7 @@ class LiveChart {
     this.scrub = q(".lc-scrub");
     this.stepLabel = q(".lc-step-label");
     this.inspector = q(".lc-inspector");
+    this.inspectorHtml = null;
     this.playButton = q(".lc-play");
     this.buildLegend(q(".lc-legend"));
     this.resizeObserver.disconnect();
@@ -188,7 +194,7 @@ class LiveChart {
     const s = this.data.strings;
     const ink = this.data.dark ? "#FAFAFA" : "#31333F";
     const items = this.data.runs.map((run) => [`<i class="lc-line" style="background:${run.color}"></i>`, run.label]);
-    items.push([`<i class="lc-dot" style="border-color:${ink}"></i>`, s.start]);
+    items.push(['<i class="lc-dot"></i>', s.start]);
     if (this.data.surface.minima.length) items.push(['<i class="lc-star">★</i>', s.minimum]);
     if (this.data.surface.saddles.length) items.push([`<i class="lc-diamond" style="border-color:${ink}"></i>`, s.saddle]);
     items.push(["✕", s.diverged]);
@@ -244,6 +250,8 @@ class LiveChart {
       input.max = String(SLIDER_POSITIONS);
       input.step = "1";
     }
+    input.addEventListener("pointerdown", () => (this.interacting = true));
+    input.addEventListener("pointerup", () => this.endInteraction());
     const entry = { control, run, input, value };
     this.controlInputs.push(entry);
     input.addEventListener("input", (event) => {
@@ -253,6 +261,14 @@ class LiveChart {
     // A release (or a key press, which is one) commits; a burst of key presses commits once.
     input.addEventListener("change", () => this.commitSoon());
     return row;
+  }
+
+  endInteraction() {
+    // After the release's own "change" (which may fire after pointerup) reserved its seq.
+    setTimeout(() => {
+      this.interacting = false;
+      if (this.deferred) this.update(this.deferred, this.send);
+    }, 0);
   }
 
   getValue(entry) {
@@ -320,11 +336,19 @@ class LiveChart {
     this.requestDraw(event);
   }
 
-  commit(extra) {
+  reserveSeq() {
+    // Taken when the release happens, so a rerun that answers an older release (arriving
+    // before this one is sent) cannot put the old values back.
     this.sentSeq = Math.max(this.sentSeq, this.data.commitSeq) + 1;
+    return this.sentSeq;
+  }
+
+  commit() {
+    const seq = this.reserveSeq();
+    clearTimeout(this.commitTimer);
     const v = this.values;
     const payload = {
-      seq: this.sentSeq,
+      seq,
       start: v.start,
       steps: v.steps,
       noise: v.noise,
@@ -335,7 +359,7 @@ class LiveChart {
     if (this.data.mode === "explore") payload.step = this.step;
     // Sent after the frame that shows the change is painted: Streamlit's own work on the
     // message must not delay it.
-    requestAnimationFrame(() => setTimeout(() => this.send("commit", Object.assign(payload, extra || {})), 0));
+    requestAnimationFrame(() => setTimeout(() => this.send("commit", payload), 0));
   }
 
   bindPlayer() {
@@ -360,6 +384,7 @@ class LiveChart {
   }
 
   commitSoon() {
+    this.reserveSeq();
     clearTimeout(this.commitTimer);
     this.commitTimer = setTimeout(() => this.commit(), COMMIT_DELAY_MS);
   }
@@ -414,6 +439,7 @@ class LiveChart {
       const [sx, sy] = this.toPixel(this.values.start);
       if (Math.hypot(px - sx, py - sy) > START_GRAB_PX && !this.inPlot(px, py)) return;
       this.dragging = true;
+      this.interacting = true;
       canvas.setPointerCapture(event.pointerId);
       this.moveStart(px, py, event);
     });
@@ -430,6 +456,7 @@ class LiveChart {
       if (!this.dragging) return;
       this.dragging = false;
       this.commit();
+      this.endInteraction();
     };
     canvas.addEventListener("pointerup", release);
     canvas.addEventListener("pointercancel", release);
@@ -521,7 +548,7 @@ class LiveChart {
     this.note.textContent = stale ? this.data.strings.stale_background : this.data.strings.server_only;
     this.results.forEach((result, i) => result && this.drawPath(ctx, result, this.data.runs[i].color));
     if (this.data.mode === "explore") this.drawArrows(ctx);
-    this.drawStart(ctx, ink);
+    this.drawStart(ctx);
     this.drawCritical(ctx, ink);
     ctx.restore();
     this.scrub.max = String(this.values.steps);
@@ -587,11 +614,11 @@ class LiveChart {
     }
   }
 
-  drawStart(ctx, ink) {
+  drawStart(ctx) {
     const [sx, sy] = this.toPixel(this.values.start);
     ctx.lineWidth = 2.5;
-    ctx.strokeStyle = ink;
-    ctx.fillStyle = this.data.dark ? "#0E1117" : "#FFFFFF";
+    ctx.strokeStyle = "#000000"; // the white circle the hint names, on either page
+    ctx.fillStyle = "#FFFFFF";
     ctx.beginPath();
     ctx.arc(sx, sy, 8, 0, 2 * Math.PI);
     ctx.fill();
@@ -723,6 +750,14 @@ class LiveChart {
     ctx.stroke();
   }
 
+  setInspector(html) {
+    // Only when the text changes: a new table costs the browser a layout.
+    if (html !== this.inspectorHtml) {
+      this.inspectorHtml = html;
+      this.inspector.innerHTML = html;
+    }
+  }
+
   drawInspector() {
     const s = this.data.strings;
     const k = this.step;
@@ -738,14 +773,14 @@ class LiveChart {
         return `<tr><td><span class="lc-swatch" style="background:${run.color}"></span>${escape(run.label)}${status}</td>
           ${cell(r.loss[t])}${vector(r.path[2 * t], r.path[2 * t + 1])}</tr>`;
       });
-      this.inspector.innerHTML = `<div class="lc-heading">${escape(s.inspector)} · ${escape(s.step)} ${k}</div>
-        <table><tr><th>${escape(s.run)}</th><th>f(θ)</th><th>x</th><th>y</th></tr>${rows.join("")}</table>`;
+      this.setInspector(`<div class="lc-heading">${escape(s.inspector)} · ${escape(s.step)} ${k}</div>
+        <table><tr><th>${escape(s.run)}</th><th>f(θ)</th><th>x</th><th>y</th></tr>${rows.join("")}</table>`);
       return;
     }
     const r = this.results[0];
     const run = this.data.runs[0];
     if (!r) {
-      this.inspector.textContent = s.server_only;
+      this.setInspector(escape(s.server_only));
       return;
     }
     const rows = [`<tr><td>t</td><td class="lc-num" colspan="2">${k}</td><td></td></tr>`];
@@ -761,8 +796,8 @@ class LiveChart {
     const params = this.surface.params.map((n) => this.values.surface[n]);
     const [x, y] = [r.path[2 * k], r.path[2 * k + 1]];
     rows.push(`<tr><td>∇f(θ_t)</td>${vector(this.surface.ndx(x, y, params), this.surface.ndy(x, y, params))}<td>${escape(s.exact_grad)}</td></tr>`);
-    this.inspector.innerHTML = `<div class="lc-heading" data-testid="live-inspector-title">${escape(s.inspector)} · ${escape(s.step)} ${k}</div>
-      <table><tr><th>${escape(s.quantity)}</th><th>x</th><th>y</th><th>${escape(s.meaning)}</th></tr>${rows.join("")}</table>`;
+    this.setInspector(`<div class="lc-heading" data-testid="live-inspector-title">${escape(s.inspector)} · ${escape(s.step)} ${k}</div>
+      <table><tr><th>${escape(s.quantity)}</th><th>x</th><th>y</th><th>${escape(s.meaning)}</th></tr>${rows.join("")}</table>`);
   }
 }
 

@@ -81,33 +81,47 @@ def live_page(browser):
     context.close()
 
 
-def test_dragging_a_slider_redraws_in_the_browser_and_release_lands_in_the_url(live_page, app_url):
+# The slider's URL key and where its value lives in the chart's state.
+HOT_CONTROLS = {
+    "o1_lr": "c.values.runs[0].lr",  # SGD's learning rate (run 1 of Compare's default)
+    "noise": "c.values.noise",  # seeded gradient noise: the server's draws
+    "bowl_b": "c.values.surface.b",  # a surface parameter
+    "steps": "c.values.steps",
+}
+
+
+@pytest.mark.parametrize("key", list(HOT_CONTROLS))
+def test_dragging_a_slider_redraws_in_the_browser_and_release_lands_in_the_url(
+    live_page, app_url, key
+):
     page = live_page
     open_live(page, f"{app_url}/Compare")
     sent = count_sent_frames(page)
     page.wait_for_timeout(500)
     sent.clear()
     before = drawn_paths(page)
-    release = drag_slider(page, "o1_lr", 0.55)  # SGD's learning rate, run 1
+    release = drag_slider(page, key, 0.3 if key == "o1_lr" else 0.55)
     during = drawn_paths(page)
-    assert during[0] != before[0], "the path did not follow the slider"
-    assert during[1:] == before[1:], "only the dragged run changes"
+    if key == "o1_lr":
+        assert during[0] != before[0], "the path did not follow the slider"
+        assert during[1:] == before[1:], "only the dragged run changes"
+    else:
+        assert all(a != b for a, b in zip(during, before, strict=True)), "a path stood still"
     assert sent == [], f"{len(sent)} messages went to the server during the drag"
-    on_screen = chart_state(page, "c.values.runs[0].lr")
+    on_screen = chart_state(page, HOT_CONTROLS[key])
     release()
     page.wait_for_function(
-        "(lr) => new URLSearchParams(location.search).get('o1_lr') !== null &&"
-        " Number(new URLSearchParams(location.search).get('o1_lr')) === lr",
-        arg=on_screen,
+        "([key, value]) => Number(new URLSearchParams(location.search).get(key)) === value",
+        arg=[key, on_screen],
     )
     page.wait_for_function(
-        "(lr) => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&"
+        "(seq) => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&"
         " e.shadowRoot.querySelector('.lc') &&"
-        " e.shadowRoot.querySelector('.lc').liveChart.data.runs[0].browser.lr === lr)",
-        arg=on_screen,
+        " e.shadowRoot.querySelector('.lc').liveChart.data.commitSeq >= seq)",
+        arg=chart_state(page, "c.sentSeq"),
     )
     # The server's run of the released value is the path that was on screen.
-    assert server_paths(page)[0] == during[0]
+    assert server_paths(page) == during
     assert drawn_paths(page) == during
     assert page.js_errors == []
 

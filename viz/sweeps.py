@@ -72,7 +72,6 @@ def _axis(optimizer: str, name: str) -> dict:
 
 def _cell_texts(result) -> np.ndarray:
     """Hover text per cell (grid order)."""
-    names = result.names
     texts = np.empty(result.values.shape, dtype=object)
     for index in np.ndindex(result.values.shape):
         settings = ", ".join(
@@ -90,7 +89,6 @@ def _cell_texts(result) -> np.ndarray:
         else:
             outcome = t("sweeps.hover.final_loss", value=number(result.final_loss[index]))
         texts[index] = f"{settings}<br>{outcome}"
-    del names
     return texts
 
 
@@ -165,7 +163,7 @@ def map_figure(
     if not_reached.any():
         fig.add_trace(_legend_square(t("sweeps.fig.not_reached"), NOT_REACHED_COLOR))
     if theory is not None:
-        _theory_marks(fig, result, theory, convention)
+        _theory_marks(fig, result, theory, convention, dark)
     fig.update_layout(**base_layout(dark, font_size), height=height,
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
                       margin=dict(l=60, r=20, t=40, b=50), clickmode="event+select",
@@ -173,12 +171,12 @@ def map_figure(
     return fig
 
 
-def _theory_marks(fig: go.Figure, result, quad, convention: str | None) -> None:
+def _theory_marks(fig: go.Figure, result, quad, convention: str | None, dark: bool) -> None:
     """Lines of what theory predicts, in the grid's own hyperparameters."""
     names = result.names
     if not quad.positive_definite or names[0] != "lr":
         return
-    line = dict(color="#000000", width=2, dash="dash")
+    line = dict(color="#FFFFFF" if dark else "#000000", width=2, dash="dash")
     if result.optimizer == "sgd":
         for x, key in ((quad.gd_stability_limit, "limit"), (quad.gd_optimal_lr, "optimal")):
             fig.add_vline(x=x, line=dict(line, dash="dash" if key == "limit" else "dot"))

@@ -32,6 +32,10 @@ def param_of(optimizer: str, name: str):
     return next(p for p in optim_core.spec(optimizer).params if p.name == name)
 
 
+def optimizer_title(name: str) -> str:
+    return t(f"optimizer.{name}.title", default=optim_core.spec(name).title)
+
+
 def param_title(name: str, optimizer: str | None = None) -> str:
     """A hyperparameter's concept name and symbol, as the widgets show it."""
     label = t(f"param.{name}.label", default=name)
@@ -308,7 +312,7 @@ def search_figure(search, *, dark: bool = False, font_size: int | None = None,
 def tuning_caption(tuning, start, surface_title: str) -> str:
     """What the tuning figure states: budget, criterion, ranges, seed."""
     ranges = "\n".join(
-        f"{optim_core.spec(r.optimizer).title}: " + ", ".join(
+        f"{optimizer_title(r.optimizer)}: " + ", ".join(
             f"{param_title(rg.name, r.optimizer)} ∈ [{rg.low:g}, {rg.high:g}]{' (log)' if rg.log else ''}"
             for rg in r.rounds[0].ranges
         )
@@ -324,7 +328,7 @@ def tuning_figure(tuning, caption: str, *, dark: bool = False, font_size: int | 
     """Each optimizer's trials (dots; diverged ones on the top row) and its best (star),
     with the budget, ranges and criterion printed under the chart."""
     fig = go.Figure()
-    titles = [optim_core.spec(r.optimizer).title for r in tuning.results]
+    titles = [optimizer_title(r.optimizer) for r in tuning.results]
     log = tuning.criterion == "final_loss"
     finite = np.concatenate([r.rounds[0].values[np.isfinite(r.rounds[0].values)]
                              for r in tuning.results] + [np.zeros(0)])  # fmt: skip

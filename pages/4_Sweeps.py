@@ -260,10 +260,22 @@ def show_tune(experiment: Experiment, criterion: str, tolerance: float) -> None:
         tolerance=tolerance, seed=experiment.seed, start=experiment.start_point,
         steps=experiment.steps, progress=progress, **settings,
     ))  # fmt: skip
+    criterion_title = figures.criterion_title(criterion, tolerance)
     caption = figures.tuning_caption(result, experiment.start_point,
                                      controls.surface_title(experiment.surface))  # fmt: skip
     st.plotly_chart(figures.tuning_figure(result, caption, dark=page.dark, font_size=page.font_size),
                     key="tune_chart", theme=None, config=sections.PLOTLY_CONFIG)  # fmt: skip
+    rows = []
+    for search in result.results:
+        best = search.best()
+        rounds = search.rounds[0]
+        rows.append({
+            t("sweeps.tune.col.optimizer"): controls.optimizer_title(search.optimizer),
+            t("sweeps.tune.col.best"): "—" if best is None else settings_text(best[0], search.optimizer),
+            criterion_title: "—" if best is None else figures.number(best[1]),
+            t("sweeps.tune.col.diverged"): f"{int((rounds.diverged_at >= 0).sum())} / {len(rounds.values)}",
+        })  # fmt: skip
+    st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def show_basins(experiment: Experiment) -> None:

@@ -8,6 +8,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import optim_core
 import surfaces
@@ -363,3 +365,30 @@ def test_basins_on_rastrigin_label_every_one_of_its_many_minima():
     assert np.all(np.linalg.norm(surf.grad(points), axis=-1) < 1e-2)
     assert np.all(np.linalg.eigvalsh(surf.hess(points))[:, 0] > 0)
     assert result.share(STALLED) < 0.05 and result.share(DIVERGED) == 0.0
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+FIRST_ORDER = [n for n in optim_core.names() if optim_core.spec(n).family == "first_order"]
+
+
+@settings(max_examples=15, deadline=None, database=None)
+@given(
+    optimizer=st.sampled_from(FIRST_ORDER),
+    surface=st.sampled_from(["bowl", "rosenbrock", "himmelblau", "beale"]),
+    log_lr=st.lists(st.floats(-4, 1), min_size=1, max_size=4),
+    steps=st.integers(0, 60),
+)
+def test_a_sweep_cell_is_the_single_run_with_its_settings(optimizer, surface, log_lr, steps):
+    """Sweep (last point only) against one full run per cell: same final loss, same
+    divergence step, for any first-order optimizer, surface, rates and length."""
+    lrs = 10.0 ** np.asarray(log_lr)
+    result = optim_core.sweep(optimizer, surface, {"lr": lrs}, steps=steps)
+    target = min((m.value for m in surfaces.get(surface).minima), default=0.0)
+    for i, lr in enumerate(lrs):
+        single = optim_core.run(optimizer, surface, steps=steps, lr=float(lr))
+        if single.diverged_at is None:
+            assert result.diverged_at[i] == -1
+            assert result.values[i] == single.loss[-1] - target
+        else:
+            assert result.diverged_at[i] == single.diverged_at and np.isnan(result.values[i])

@@ -32,6 +32,10 @@ def param_of(optimizer: str, name: str):
     return next(p for p in optim_core.spec(optimizer).params if p.name == name)
 
 
+def optimizer_title(name: str) -> str:
+    return t(f"optimizer.{name}.title", default=optim_core.spec(name).title)
+
+
 def param_title(name: str, optimizer: str | None = None) -> str:
     """A hyperparameter's concept name and symbol, as the widgets show it."""
     label = t(f"param.{name}.label", default=name)
@@ -72,7 +76,6 @@ def _axis(optimizer: str, name: str) -> dict:
 
 def _cell_texts(result) -> np.ndarray:
     """Hover text per cell (grid order)."""
-    names = result.names
     texts = np.empty(result.values.shape, dtype=object)
     for index in np.ndindex(result.values.shape):
         settings = ", ".join(
@@ -90,7 +93,6 @@ def _cell_texts(result) -> np.ndarray:
         else:
             outcome = t("sweeps.hover.final_loss", value=number(result.final_loss[index]))
         texts[index] = f"{settings}<br>{outcome}"
-    del names
     return texts
 
 
@@ -165,7 +167,7 @@ def map_figure(
     if not_reached.any():
         fig.add_trace(_legend_square(t("sweeps.fig.not_reached"), NOT_REACHED_COLOR))
     if theory is not None:
-        _theory_marks(fig, result, theory, convention)
+        _theory_marks(fig, result, theory, convention, dark)
     fig.update_layout(**base_layout(dark, font_size), height=height,
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
                       margin=dict(l=60, r=20, t=40, b=50), clickmode="event+select",
@@ -173,12 +175,12 @@ def map_figure(
     return fig
 
 
-def _theory_marks(fig: go.Figure, result, quad, convention: str | None) -> None:
+def _theory_marks(fig: go.Figure, result, quad, convention: str | None, dark: bool) -> None:
     """Lines of what theory predicts, in the grid's own hyperparameters."""
     names = result.names
     if not quad.positive_definite or names[0] != "lr":
         return
-    line = dict(color="#000000", width=2, dash="dash")
+    line = dict(color="#FFFFFF" if dark else "#000000", width=2, dash="dash")
     if result.optimizer == "sgd":
         for x, key in ((quad.gd_stability_limit, "limit"), (quad.gd_optimal_lr, "optimal")):
             fig.add_vline(x=x, line=dict(line, dash="dash" if key == "limit" else "dot"))
@@ -310,7 +312,7 @@ def search_figure(search, *, dark: bool = False, font_size: int | None = None,
 def tuning_caption(tuning, start, surface_title: str) -> str:
     """What the tuning figure states: budget, criterion, ranges, seed."""
     ranges = "\n".join(
-        f"{optim_core.spec(r.optimizer).title}: " + ", ".join(
+        f"{optimizer_title(r.optimizer)}: " + ", ".join(
             f"{param_title(rg.name, r.optimizer)} ∈ [{rg.low:g}, {rg.high:g}]{' (log)' if rg.log else ''}"
             for rg in r.rounds[0].ranges
         )
@@ -326,7 +328,7 @@ def tuning_figure(tuning, caption: str, *, dark: bool = False, font_size: int | 
     """Each optimizer's trials (dots; diverged ones on the top row) and its best (star),
     with the budget, ranges and criterion printed under the chart."""
     fig = go.Figure()
-    titles = [optim_core.spec(r.optimizer).title for r in tuning.results]
+    titles = [optimizer_title(r.optimizer) for r in tuning.results]
     log = tuning.criterion == "final_loss"
     finite = np.concatenate([r.rounds[0].values[np.isfinite(r.rounds[0].values)]
                              for r in tuning.results] + [np.zeros(0)])  # fmt: skip

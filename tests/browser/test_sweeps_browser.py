@@ -56,3 +56,23 @@ def test_map_click_opens_that_run_on_explore(page, app_url, language):
     assert float(query["o1_lr"]) == x and float(query["o1_momentum"]) == y
     assert query["lang"] == language
     assert exception_boxes(page) == 0
+
+
+@pytest.mark.parametrize("view", ["map", "tune", "basins", "ensemble", "theory", "challenge"])
+def test_korean_sweeps_page_shows_no_english(browser, app_url, view):
+    from tests.browser.test_korean import VISIBLE_TEXT_JS, english_words
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/Sweeps?lang=ko&view={view}")
+        page.wait_for_selector('[data-testid="stSidebar"]', timeout=60_000)
+        if view != "challenge":
+            page.wait_for_selector(MAIN_PLOT, timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        assert exception_boxes(page) == 0
+        # Halton (the quasi-random sequence) is a person's name: Latin script, as the
+        # glossary keeps names.
+        assert not english_words(page.evaluate(VISIBLE_TEXT_JS)) - {"Halton"}
+    finally:
+        context.close()

@@ -265,7 +265,8 @@ def view(kind: str, settings: Any, result: Any) -> View:
         return View(report.training_curves(results), args, notes=_run_notes(results))
     if kind == "init":
         results = result[1] if isinstance(result, tuple) else result
-        return View(report.training_curves(results), dict(common, titles=titles, columns=2,
+        labels = {ex.init_label(i): init_title(i) for i in settings.training.inits}
+        return View(report.training_curves(results), dict(common, titles=titles, columns=2, labels=labels,
                     colors=lab_viz.palette(len(results))), notes=_run_notes(results))  # fmt: skip
     if kind == "batch_norm":
         labels = {"batch_norm": t("lab.bn.with"), "no_batch_norm": t("lab.bn.without")}
@@ -277,7 +278,7 @@ def view(kind: str, settings: Any, result: Any) -> View:
         notes = [t("lab.note.early_stop", step=r.stopped_at, best=r.eval_steps[r.best],
                    accuracy=f"{r.test_accuracy[r.best]:.3f}")
                  for r in result if r.label == "early_stopping" and r.stopped_at is not None]  # fmt: skip
-        return View(report.overfitting_curves(result), dict(common, titles=labels, columns=2,
+        return View(report.overfitting_curves(result), dict(common, titles=labels, labels=labels, columns=2,
                     colors=lab_viz.palette(len(result)), y_range=(0, 1.02)), notes=notes)  # fmt: skip
     rounds = result
     panel_titles = {f"{i + 1}": t("lab.search.round", number=i + 1) for i in range(len(rounds))}

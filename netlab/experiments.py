@@ -24,7 +24,7 @@ import numpy as np
 import optim_core
 from foundation.params import Param, ParameterError
 from netlab import data as datasets
-from netlab.network import Network, init_params
+from netlab.network import Network, init_params, validate_init
 from netlab.training import NetSpec, Progress, Result, RunSpec, single_threaded_blas, train_runs
 
 Callback = Callable[[float, list[Result]], bool] | None
@@ -107,8 +107,9 @@ class Landscape:
     loss: np.ndarray  # (R, R): loss[i, j] at (a[j], b[i])
     paths: dict[str, np.ndarray]  # label -> (T, 2) plane coordinates
     path_loss: dict[str, np.ndarray]  # label -> the loss at the projected points
-    results: list[Result]
+    results: list[Result]  # the comparison, without its recorded weights
     explained: tuple[float, float] | None
+    start: np.ndarray  # the shared initial weights, flattened (the plane's origin)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,9 @@ class WhereTheyWent:
                            choices=("pca", "random")).validate(self.directions, owner="netlab")  # fmt: skip
         resolution = Param("resolution", 21, "", kind="int", low=5, high=61).validate(
             self.resolution, owner="netlab"
+        )
+        Param("samples", 300, "", kind="int", low=10, high=len(datasets.digits().x_train)).validate(
+            self.samples, owner="netlab"
         )
         record = max(1, self.comparison.steps // 60)
         results = self.comparison.run(_scaled(callback, 0.0, 0.7), record_every=record)
@@ -160,8 +164,10 @@ class WhereTheyWent:
             label: _losses(network, shapes, start + p @ basis.T, x, t, None)
             for label, p in paths.items()
         }
+        # The recorded weights (tens of MB) are not kept: the projections say it all.
+        results = [dataclasses.replace(r, path=None) for r in results]
         return Landscape(directions, a, b, loss.reshape(resolution, resolution), paths,
-                         path_loss, results, explained)  # fmt: skip
+                         path_loss, results, explained, start)  # fmt: skip
 
 
 def _scaled(callback: Callback, offset: float, width: float) -> Callback:
@@ -263,6 +269,12 @@ class ActivationHistograms:
     seed: int = 0
 
     def run(self, callback: Callback = None) -> Histograms:
+        inits = [validate_init(i) for i in self.inits]
+        for name, value, high in (("layers", self.layers, 20), ("units", self.units, 1000),
+                                  ("samples", self.samples, 10_000), ("bins", self.bins, 200)):  # fmt: skip
+            Param(name, 1, "", kind="int", low=1, high=high).validate(value, owner="netlab")
+        if inits != list(self.inits):
+            raise ParameterError("inits", self.inits, "'he', 'xavier' or weight stds")
         x = np.random.default_rng([self.seed, 4]).standard_normal((1, self.samples, self.units))
         counts: dict = {init: {} for init in self.inits}
         std: dict = {init: {} for init in self.inits}

@@ -203,6 +203,8 @@ def train_runs(
         raise ParameterError("runs", len(runs), f"1 to {MAX_RUNS} networks")
     steps = STEPS.validate(steps, owner="netlab")
     data = datasets.digits() if data is None else data
+    if not isinstance(data, datasets.Dataset):
+        raise ParameterError("data", data, "None (the digits) or a netlab.data.Dataset")
     if train_size is not None:
         train_size = Param("train_size", 0, "", kind="int", low=10,
                            high=len(data.x_train)).validate(train_size, owner="netlab")  # fmt: skip

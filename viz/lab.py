@@ -24,6 +24,7 @@ SERIES_STYLE = {
     "validation_accuracy": dict(width=2, dash="dot", opacity=1.0),
     "path": dict(width=2.2, dash="solid", opacity=1.0),
 }
+LEGEND_SERIES = ("smoothed_loss", "test_accuracy", "path")
 
 
 def palette(count: int, optimizers: Sequence[str] | None = None) -> list[str]:
@@ -59,8 +60,15 @@ def curves_figure(
     figure = make_subplots(
         rows=rows, cols=columns, subplot_titles=[titles.get(p, p) for p in panels],
         horizontal_spacing=0.08 if columns < 4 else 0.04,
-        vertical_spacing=min(0.12, 0.5 / rows) if rows > 1 else 0.1,
+        vertical_spacing=min(0.2, 0.6 / rows) if rows > 1 else 0.1,
     )  # fmt: skip
+    # One legend entry per run, on its main series (the smoothed loss, test accuracy or
+    # path) where it has one, else on its first curve.
+    legend_series: dict[str, str] = {}
+    for curve in curves:
+        main = legend_series.get(curve.label) in LEGEND_SERIES
+        if not main and (curve.series in LEGEND_SERIES or curve.label not in legend_series):
+            legend_series[curve.label] = curve.series
     shown = set()
     for curve in curves:
         index = panels.index(curve.panel)
@@ -72,8 +80,9 @@ def curves_figure(
                                     name=name), row=row, col=col)  # fmt: skip
             continue
         look = SERIES_STYLE[curve.series]
-        legend = name not in shown and curve.series in ("smoothed_loss", "test_accuracy", "path")
-        shown.add(name) if legend else None
+        legend = name not in shown and curve.series == legend_series[curve.label]
+        if legend:
+            shown.add(name)
         figure.add_trace(
             go.Scatter(
                 x=curve.x, y=curve.y, mode="lines", name=name, legendgroup=name,

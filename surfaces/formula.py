@@ -532,7 +532,9 @@ def parse_formula(text: str) -> ParsedFormula:
 
 
 def _srepr_names(expr: sympy.Expr) -> set[str]:
-    """The SymPy names `srepr(expr)` calls: a parameter may not shadow one of them."""
+    """The SymPy names `srepr(expr)` calls, which a parameter may not shadow when the
+    derivation path reads it back (`surfaces.derive.parse`); E and pi always, so that
+    `E` is never silently a parameter next to the constant `e`."""
     import sympy
 
     return set(re.findall(r"\b([A-Za-z_]\w*)\(", sympy.srepr(expr))) | {"E", "pi"}

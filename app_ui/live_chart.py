@@ -103,7 +103,7 @@ def _param_label(param: Param) -> str:
 
 
 def _run_data(experiment: Experiment, index: int, trajectory, label: str, color: str,
-              slot: int, steps_max: int, dark: bool) -> dict[str, Any]:  # fmt: skip
+              slot: int, steps_max: int) -> dict[str, Any]:  # fmt: skip
     run = experiment.runs[index]
     spec = optim_core.spec(run.optimizer)
     hyper = run.resolved_hyper()
@@ -117,7 +117,8 @@ def _run_data(experiment: Experiment, index: int, trajectory, label: str, color:
         )  # fmt: skip
     return {
         "label": label,
-        "color": layout.ink(color, dark),
+        "color": color,
+        "dash": style.optimizer_dash(experiment.runs[index].optimizer),
         "optimizer": run.optimizer,
         "slot": slot,
         "browser": browser,
@@ -150,7 +151,7 @@ def live_data(page: Page, experiment: Experiment, trajectories: Sequence, labels
     surface = experiment.surface_object()
     definition = surface.definition
     steps_max = min(controls.UI_MAX_STEPS, max(2 * experiment.steps, MIN_LIVE_STEPS))
-    colors = style.run_colors([r.optimizer for r in experiment.runs])
+    colors = style.run_colors([r.optimizer for r in experiment.runs], dark=page.dark)
     surface_controls = [
         _control(f"{surface.name}_{p.name}", p, surface.param_values[p.name], _param_label(p))
         for p in definition.params
@@ -174,9 +175,7 @@ def live_data(page: Page, experiment: Experiment, trajectories: Sequence, labels
         | {"low": 1.0, "high": float(steps_max), "int": True, "log": False},
         "noise": _control("noise", engine.NOISE, experiment.noise, _param_label(engine.NOISE)),
         "runs": [
-            _run_data(
-                experiment, i, trajectories[i], labels[i], colors[i], i + 1, steps_max, page.dark
-            )
+            _run_data(experiment, i, trajectories[i], labels[i], colors[i], i + 1, steps_max)
             for i in range(len(experiment.runs))
         ],
         "step": experiment.steps if step is None else min(int(step), experiment.steps),

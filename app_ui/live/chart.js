@@ -10,6 +10,8 @@ const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
 const START_GRAB_PX = 14;
 const COMMIT_DELAY_MS = 300; // key presses closer than this commit once
 const MOMENTUM_SLOTS = ["velocity", "m_bar", "m_hat"]; // viz.arrows._MOMENTUM_SLOTS
+// Canvas dash patterns for the Plotly dash names of viz.style.OPTIMIZER_DASH (pixels).
+const DASH_PATTERNS = { solid: [], dash: [9, 5], dot: [2, 4], dashdot: [9, 4, 2, 4] };
 
 function quantize(value, control) {
   if (control.int) return Math.round(value);
@@ -546,7 +548,7 @@ class LiveChart {
     const stale = this.data.surface.controls.some((c) => this.values.surface[c.name] !== c.value);
     this.note.hidden = !stale && this.results.every((r) => r);
     this.note.textContent = stale ? this.data.strings.stale_background : this.data.strings.server_only;
-    this.results.forEach((result, i) => result && this.drawPath(ctx, result, this.data.runs[i].color));
+    this.results.forEach((result, i) => result && this.drawPath(ctx, result, this.data.runs[i].color, this.data.runs[i].dash));
     if (this.data.mode === "explore") this.drawArrows(ctx);
     this.drawStart(ctx);
     this.drawCritical(ctx, ink);
@@ -577,11 +579,12 @@ class LiveChart {
     }
   }
 
-  drawPath(ctx, result, color) {
+  drawPath(ctx, result, color, dash) {
     const T = result.steps;
     const path = result.path;
     ctx.lineJoin = "round";
     ctx.strokeStyle = color;
+    ctx.setLineDash(DASH_PATTERNS[dash] || []);
     // The whole run faintly, the part up to the step on screen in full.
     for (const [last, alpha, width] of [[T, 0.3, 1.5], [Math.min(this.step, T), 1, 2.5]]) {
       ctx.globalAlpha = alpha;
@@ -594,6 +597,7 @@ class LiveChart {
       }
       ctx.stroke();
     }
+    ctx.setLineDash([]);
     ctx.globalAlpha = 1;
     const k = Math.min(this.step, T);
     const [px, py] = this.toPixel([path[2 * k], path[2 * k + 1]]);

@@ -431,11 +431,12 @@ def markdown_bodies(at) -> list[str]:
 
 
 def test_one_run_that_cannot_run_shows_its_error_and_the_others_are_drawn():
+    # Small multiples: a Plotly chart the test can see (the overlay is the live chart).
     at = open_page("pages/2_Compare.py", {"n": "3", "o1_opt": "sgd", "o2_opt": "lbfgs",
-                                          "o3_opt": "adam", "noise": "0.5"})  # fmt: skip
+                                          "o3_opt": "adam", "noise": "0.5", "layout": "grid"})  # fmt: skip
     assert not at.exception
     assert len(at.error) == 1 and "noise must be 0 for lbfgs" in at.error[0].value.replace("\\", "")
-    # The two other runs are drawn: the chart, and a summary row each.
+    # The two other runs are drawn: the panels and the curves, and a summary row each.
     assert len(at.get("plotly_chart")) == 2
     assert len(at.dataframe[0].value) == 2
 

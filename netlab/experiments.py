@@ -120,8 +120,8 @@ class WhereTheyWent:
 
     comparison: OptimizerComparison = OptimizerComparison()
     directions: str = "pca"
-    resolution: int = 21
-    samples: int = 300  # training images the plane's loss is measured on
+    resolution: int = 19
+    samples: int = 250  # training images the plane's loss is measured on
     margin: float = 0.25
 
     def run(self, callback: Callback = None) -> Landscape:
@@ -514,3 +514,58 @@ def _log_range(name: str, bounds: Sequence[float]) -> tuple[float, float]:
     if not (-12 <= low <= high <= 2):
         raise ParameterError(name, bounds, "exponents with -12 <= low <= high <= 2")
     return low, high
+
+
+# --- settings files --------------------------------------------------------------------------
+
+KINDS = {
+    "compare": OptimizerComparison,
+    "where": WhereTheyWent,
+    "init": Initialisation,
+    "batch_norm": BatchNormComparison,
+    "overfitting": Overfitting,
+    "search": RandomSearch,
+}
+# Fields that hold a settings record of their own.
+_NESTED = {"comparison": OptimizerComparison, "histograms": ActivationHistograms,
+           "training": InitComparison}  # fmt: skip
+
+
+def from_settings(data: Mapping[str, Any]) -> Any:
+    """The experiment a settings file describes (`{"lab_experiment": kind, "settings":
+    {...}}`, as the page exports it); unknown kinds or fields raise `ParameterError`.
+
+    >>> from_settings({"lab_experiment": "batch_norm", "settings": {"scales": 4}}).scales
+    4
+    """
+    if not isinstance(data, Mapping):
+        raise ParameterError("settings file", type(data).__name__, "a JSON object")
+    kind = data.get("lab_experiment")
+    if kind not in KINDS:
+        raise ParameterError("lab_experiment", kind, "one of " + ", ".join(KINDS))
+    return _record(KINDS[kind], data.get("settings", {}))
+
+
+def _record(cls: type, values: Any) -> Any:
+    if not isinstance(values, Mapping):
+        raise ParameterError(cls.__name__, values, "a JSON object of its fields")
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ParameterError(
+            "setting", unknown[0], "one of " + ", ".join(sorted(known)), cls.__name__
+        )
+    out = {}
+    for name, value in values.items():
+        if name in _NESTED:
+            value = _record(_NESTED[name], value)
+        elif name == "optimizers":
+            try:
+                value = tuple(OptimizerRun(**o) for o in value)
+            except TypeError:
+                raise ParameterError("optimizers", value, "a list of {optimizer, hyperparameters, "
+                                     "convention, schedule}") from None  # fmt: skip
+        elif isinstance(value, list):
+            value = tuple(value)
+        out[name] = value
+    return cls(**out)

@@ -229,7 +229,7 @@ def test_the_pca_plane_passes_through_the_start_and_holds_the_paths():
         size = value[0].size
         params[name] = start[offset : offset + size].reshape(value.shape).astype(np.float32)
         offset += size
-    expected = net.loss(params, data.x_train[None, :300].astype(np.float32), data.t_train[:300])
+    expected = net.loss(params, data.x_train[None, :250].astype(np.float32), data.t_train[:250])
     assert plane.path_loss[first.label][0] == pytest.approx(float(expected[0]), rel=1e-5)
 
 

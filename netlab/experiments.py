@@ -133,7 +133,9 @@ class WhereTheyWent:
         Param("samples", 300, "", kind="int", low=10, high=len(datasets.digits().x_train)).validate(
             self.samples, owner="netlab"
         )
-        record = max(1, self.comparison.steps // 60)
+        # 31 snapshots per path: enough for the drawn line, and the PCA's cost grows with
+        # the square of their number (61 took 1.3 s of SVD, measured).
+        record = max(1, self.comparison.steps // 30)
         results = self.comparison.run(_scaled(callback, 0.0, 0.7), record_every=record)
         data = datasets.digits()
         x, t = data.x_train[: self.samples].astype(np.float32), data.t_train[: self.samples]
@@ -179,9 +181,16 @@ def _scaled(callback: Callback, offset: float, width: float) -> Callback:
 def _pca_directions(paths: Sequence[np.ndarray], start: np.ndarray):
     """The two principal directions of every path's displacement from the start."""
     moved = np.concatenate([p - start for p in paths]).astype(np.float64)
-    _, singular, vt = np.linalg.svd(moved, full_matrices=False)
-    share = singular**2 / max(np.sum(singular**2), 1e-300)
-    return vt[0], vt[1], (float(share[0]), float(share[1]))
+    # Through the small Gram matrix (snapshots x snapshots) rather than an SVD of the
+    # snapshots x weights matrix: the same two directions, a quarter of the work.
+    with single_threaded_blas():
+        gram = moved @ moved.T
+    values, vectors = np.linalg.eigh(gram)
+    order = np.argsort(values)[::-1][:2]
+    directions = vectors[:, order].T @ moved
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    share = np.maximum(values[order], 0.0) / max(float(np.sum(np.maximum(values, 0.0))), 1e-300)
+    return directions[0], directions[1], (float(share[0]), float(share[1]))
 
 
 def _filter_normalised(start: np.ndarray, shapes: Mapping[str, tuple], seed: int):

@@ -256,3 +256,16 @@ def test_random_search_narrows_its_ranges_round_by_round():
     assert finals == sorted(finals, reverse=True)
     kept = [math.log10(r.hyperparameters["lr"]) for r in first.results[:2]]
     assert second.lr_range == (min(kept), max(kept))
+
+
+def test_the_pca_directions_are_numpys_svd_directions():
+    """The plane's directions come from the Gram matrix; NumPy's SVD gives the same two."""
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=400)
+    scale = np.r_[np.full(200, 3.0), np.ones(200)]
+    paths = [start + np.cumsum(rng.normal(size=(15, 400)) * scale, axis=0) for _ in range(3)]
+    d1, d2, explained = experiments._pca_directions(paths, start)
+    _, singular, vt = np.linalg.svd(np.concatenate([p - start for p in paths]), full_matrices=False)
+    assert abs(d1 @ vt[0]) == pytest.approx(1.0, abs=1e-9)
+    assert abs(d2 @ vt[1]) == pytest.approx(1.0, abs=1e-9)
+    np.testing.assert_allclose(explained, singular[:2] ** 2 / np.sum(singular**2), rtol=1e-9)

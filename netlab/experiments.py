@@ -387,7 +387,9 @@ class BatchNormComparison:
                 NetSpec(self.hidden, "relu", batch_norm), runs, steps=self.steps,
                 batch_size=self.batch_size, batch_seed=self.seed, train_size=self.train_size,
                 eval_every=max(1, self.train_size // self.batch_size),
-                callback=_progress(callback, 2, index),
+                # One network at a time: stacking these 16 was 7 % slower, measured
+                # (benchmarks/lab_benchmark.py), where 4 optimizers gain 13 %.
+                batched=False, callback=_progress(callback, 2, index),
             ))  # fmt: skip
         return BatchNormGrid(scales, passes[0], passes[1])
 

@@ -158,6 +158,16 @@ def test_a_callback_streams_progress_and_can_stop():
                            callback=callback, report_every=10)  # fmt: skip
     assert seen == [(10, 10), (20, 20)]
     assert result.stopped_at == 20 and len(result.loss) == 20
+    # One network at a time, progress counts over all of them.
+    fractions = []
+
+    def record(progress):
+        fractions.append((progress.done / progress.steps, len(progress.results)))
+        return True
+
+    runs = [RunSpec("sgd", {"lr": 0.1}), RunSpec("adam", {"lr": 0.01})]
+    train_runs(NetSpec((20,)), runs, steps=20, batched=False, callback=record, report_every=10)
+    assert fractions == [(0.25, 1), (0.5, 1), (0.75, 2), (1.0, 2)]
 
 
 @pytest.mark.parametrize(

@@ -191,7 +191,7 @@ def settings_controls(page: Page, kind: str, container) -> Any:
         directions = fields.choice(page, "dirs", t("lab.ctl.directions"), ("pca", "random"), "pca",
                                    titles=lambda d: t(f"lab.dirs.{d}"), container=container,
                                    help=t("lab.ctl.directions_help"), horizontal=True)  # fmt: skip
-        resolution = _int(page, "res", "lab.ctl.resolution", 21, 5, 41, container)
+        resolution = _int(page, "res", "lab.ctl.resolution", 19, 5, 41, container)
         return ex.WhereTheyWent(comparison, directions, resolution)
     if kind == "init":
         steps, seed = common_controls(page, container, 400)

@@ -232,10 +232,17 @@ def train_runs(
     if dtype not in (np.float32, np.float64):
         raise ParameterError("dtype", dtype, "numpy.float32 or numpy.float64")
     if not batched:
-        out = []
-        for run, stepper in zip(runs, steppers, strict=True):
+        out: list[Result] = []
+        for k, (run, stepper) in enumerate(zip(runs, steppers, strict=True)):
+            # Progress over the whole set: the runs done, then this one's steps.
+            def report(p: Progress, k: int = k, finished: list[Result] = out) -> bool:
+                return callback(
+                    Progress(k * steps + p.done, len(runs) * steps, finished + p.results)
+                )
+
             out += _train(net, [run], [stepper], data, x_val, t_val, steps, batch_size,
-                          batch_seed, eval_every, patience, record_every, dtype, callback, report_every)  # fmt: skip
+                          batch_seed, eval_every, patience, record_every, dtype,
+                          report if callback else None, report_every)  # fmt: skip
         return out
     return _train(net, runs, steppers, data, x_val, t_val, steps, batch_size, batch_seed,
                   eval_every, patience, record_every, dtype, callback, report_every)  # fmt: skip

@@ -80,3 +80,24 @@ def test_the_landscape_figure_has_the_plane_and_every_path():
                               colors=lab_viz.palette(4), series_styles=lab_viz.SERIES_STYLE,
                               landscape=plane)  # fmt: skip
     assert image.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("kind", sorted(experiments.KINDS))
+def test_a_settings_file_reads_back_as_the_same_experiment(kind):
+    settings = experiments.KINDS[kind]()
+    assert (
+        experiments.from_settings(json.loads(lab_exports.settings_json(kind, settings))) == settings
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [[], {"lab_experiment": "mnist"}, {"lab_experiment": "compare", "settings": {"speed": 1}},
+     {"lab_experiment": "where", "settings": {"comparison": 3}},
+     {"lab_experiment": "compare", "settings": {"optimizers": [{"name": "sgd"}]}}],
+)  # fmt: skip
+def test_a_bad_settings_file_raises_a_parameter_error(data):
+    from foundation.params import ParameterError
+
+    with pytest.raises(ParameterError):
+        experiments.from_settings(data)

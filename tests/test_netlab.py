@@ -158,6 +158,16 @@ def test_a_callback_streams_progress_and_can_stop():
                            callback=callback, report_every=10)  # fmt: skip
     assert seen == [(10, 10), (20, 20)]
     assert result.stopped_at == 20 and len(result.loss) == 20
+    # One network at a time, progress counts over all of them.
+    fractions = []
+
+    def record(progress):
+        fractions.append((progress.done / progress.steps, len(progress.results)))
+        return True
+
+    runs = [RunSpec("sgd", {"lr": 0.1}), RunSpec("adam", {"lr": 0.01})]
+    train_runs(NetSpec((20,)), runs, steps=20, batched=False, callback=record, report_every=10)
+    assert fractions == [(0.25, 1), (0.5, 1), (0.75, 2), (1.0, 2)]
 
 
 @pytest.mark.parametrize(
@@ -229,7 +239,7 @@ def test_the_pca_plane_passes_through_the_start_and_holds_the_paths():
         size = value[0].size
         params[name] = start[offset : offset + size].reshape(value.shape).astype(np.float32)
         offset += size
-    expected = net.loss(params, data.x_train[None, :300].astype(np.float32), data.t_train[:300])
+    expected = net.loss(params, data.x_train[None, :250].astype(np.float32), data.t_train[:250])
     assert plane.path_loss[first.label][0] == pytest.approx(float(expected[0]), rel=1e-5)
 
 
@@ -256,3 +266,16 @@ def test_random_search_narrows_its_ranges_round_by_round():
     assert finals == sorted(finals, reverse=True)
     kept = [math.log10(r.hyperparameters["lr"]) for r in first.results[:2]]
     assert second.lr_range == (min(kept), max(kept))
+
+
+def test_the_pca_directions_are_numpys_svd_directions():
+    """The plane's directions come from the Gram matrix; NumPy's SVD gives the same two."""
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=400)
+    scale = np.r_[np.full(200, 3.0), np.ones(200)]
+    paths = [start + np.cumsum(rng.normal(size=(15, 400)) * scale, axis=0) for _ in range(3)]
+    d1, d2, explained = experiments._pca_directions(paths, start)
+    _, singular, vt = np.linalg.svd(np.concatenate([p - start for p in paths]), full_matrices=False)
+    assert abs(d1 @ vt[0]) == pytest.approx(1.0, abs=1e-9)
+    assert abs(d2 @ vt[1]) == pytest.approx(1.0, abs=1e-9)
+    np.testing.assert_allclose(explained, singular[:2] ** 2 / np.sum(singular**2), rtol=1e-9)

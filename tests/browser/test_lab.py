@@ -30,6 +30,7 @@ def test_train_streams_curves_and_stop_keeps_them_in_korean(browser, app_url):
         assert not english_words(text) - LAB_NAMES, sorted(english_words(text) - LAB_NAMES)
         page.get_by_role("button", name="멈추기").click()
         page.get_by_text("멈췄습니다").wait_for()
+        page.wait_for_selector(MAIN_PLOT)  # the curves trained so far, drawn again
         assert page.locator(MAIN_PLOT).count() == 1
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:

@@ -134,7 +134,9 @@ def _as_steps(step: Steps) -> npt.NDArray[np.integer]:
         steps = steps.astype(np.int64)
     if not np.issubdtype(steps.dtype, np.integer) or np.any(steps < 0):
         raise ParameterError("step", step, "a non-negative integer or array of them")
-    return steps
+    # int64 whatever came in: step arithmetic on an int8 step (t - W with W = 492)
+    # raised OverflowError in NumPy 2.
+    return steps.astype(np.int64, copy=False)
 
 
 def _shaped(values: Any) -> Rates:

@@ -151,6 +151,9 @@ def test_a_schedule_never_gives_a_non_finite_rate():
     assert np.all(np.isfinite(rates))
     with pytest.raises(ParameterError):
         schedules.make({"name": "constant"}, 1.0, 10)([[1], [2, 3]])
+    # A NumPy int8 step with a longer warm-up (fuzz seed 1, call 6538).
+    warmed = schedules.make({"name": "exponential", "warmup_steps": 492}, 1.0, 2)
+    assert float(warmed(np.int8(0))) == pytest.approx(1 / 492)
 
 
 def test_steps_zero_with_a_batch_and_no_recorded_state_runs_in_a_child_process():

@@ -10,6 +10,9 @@
 2. A parameter slider on a typed formula (`a x^2 + b y^2`, a new value of a each time)
    against the same slider on the built-in bowl (`a x^2 + b y^2`): rebind, run, redraw.
    Goal: ratio about 1.
+3. The same slider on a kinked formula (`abs(x - a) + abs(y + 0.7)`), whose minimum
+   at the corner is found by Nelder-Mead from the grid: against the smooth one of 2.
+   Goal: ratio about 1.
 
 Times are the best of several repeats (the machines are shared and noisy); the ratios
 are what to compare.
@@ -83,6 +86,16 @@ def main() -> None:
     print(f"   built-in bowl  {builtin_slide * 1e3:8.1f} ms")
     print(f"   typed formula  {typed_slide * 1e3:8.1f} ms   ratio "
           f"{typed_slide / builtin_slide:5.2f}x")  # fmt: skip
+
+    def slide_kinked() -> None:
+        chart(surfaces.from_formula("abs(x - a) + abs(y + 0.7)",
+                                    a=0.3 + next(values) * 1e-4))  # fmt: skip
+
+    kinked_slide = best_of(slide_kinked)
+    print("3. parameter slider on a kinked formula (minimum found by Nelder-Mead)")
+    print(f"   smooth formula {typed_slide * 1e3:8.1f} ms")
+    print(f"   kinked formula {kinked_slide * 1e3:8.1f} ms   ratio "
+          f"{kinked_slide / typed_slide:5.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

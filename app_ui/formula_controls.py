@@ -1,4 +1,4 @@
-"""The "Your own function" controls: a formula box, its typeset echo, a slider per free
+"""The "Your own function" controls: a formula box (sending as the user types), its typeset echo, a slider per free
 name, and the view box.  A formula that is refused shows its message, pointing at the
 column, and the last good function stays on screen.
 

@@ -1,5 +1,5 @@
-"""The "Your own function" controls: a formula box (sending as the user types), its typeset echo, a slider per free
-name, and the view box.  A formula that is refused shows its message, pointing at the
+"""The "Your own function" controls: a formula box (sending as the user types), its
+typeset echo, a slider per free name, and the view box.  A formula that is refused shows its message, pointing at the
 column, and the last good function stays on screen.
 
 URL names: ``formula`` (the text as typed), ``formula_<parameter>``, and ``xmin``,

@@ -9,9 +9,9 @@ function build(parentElement) {
   const root = parentElement.querySelector(".formula-box");
   const id = `formula-box-${Math.random().toString(36).slice(2)}`;
   root.innerHTML =
-    `<label for="${id}"></label>` +
+    `<div class="formula-box-head"><label for="${id}"></label><span class="formula-box-help" aria-hidden="true">?</span></div>` +
     `<input id="${id}" type="text" autocomplete="off" spellcheck="false" aria-describedby="${id}-help">` +
-    `<small id="${id}-help"></small>`;
+    `<span id="${id}-help" class="formula-box-description"></span>`;
   const box = { root, input: root.querySelector("input"), sent: null, timer: null, send: null };
   const flush = () => {
     clearTimeout(box.timer);
@@ -41,10 +41,12 @@ export default function (component) {
   }
   box.send = setTriggerValue;
   box.root.querySelector("label").textContent = data.label;
-  box.root.querySelector("small").textContent = data.help;
+  // The help as Streamlit shows it: a "?" with a tooltip; readers get it as the description.
+  const help = data.help.replaceAll("`", "");
+  box.root.querySelector(".formula-box-description").textContent = help;
+  box.root.querySelector(".formula-box-help").title = help;
   box.input.placeholder = data.placeholder;
   box.input.maxLength = data.maxLength;
-  box.input.title = data.help;
   // The server's text is taken unless the user is typing something newer.
   if (box.timer === null && document.activeElement !== box.input) box.input.value = data.value;
   if (box.sent === null) box.sent = data.value;

@@ -1,5 +1,5 @@
-"""The "Your own function" controls: a formula box, its typeset echo, a slider per free
-name, and the view box.  A formula that is refused shows its message, pointing at the
+"""The "Your own function" controls: a formula box (sending as the user types), its
+typeset echo, a slider per free name, and the view box.  A formula that is refused shows its message, pointing at the
 column, and the last good function stays on screen.
 
 URL names: ``formula`` (the text as typed), ``formula_<parameter>``, and ``xmin``,
@@ -7,6 +7,9 @@ URL names: ``formula`` (the text as typed), ``formula_<parameter>``, and ``xmin`
 """
 
 from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
 
 import streamlit as st
 
@@ -22,6 +25,29 @@ DEFAULT_FORMULA = "sin(x) cos(y) + 0.1(x^2 + y^2)"
 TEXT_KEY = "formula"
 LAST_GOOD_KEY = "_formula_last_good"  # the last formula that parsed, drawn while one fails
 ERROR_KEY = "formula_error"  # the message's box: `.st-key-formula_error` in the page
+BOX_KEY = "formula_box"  # the typing box (a v2 component); its text goes to TEXT_KEY
+BOX_ASSETS = Path(__file__).with_name("formula_box")
+PLACEHOLDER = "(1 - x)^2 + 100(y - x^2)^2"
+
+
+@cache
+def _box_component():
+    """A text box that sends its text as the user types (debounced), and at once on Enter
+    or blur: `st.text_input` sends only on Enter or blur."""
+    return st.components.v2.component(
+        "optimizer_playground.formula_box",
+        html='<div class="formula-box"></div>',
+        css=(BOX_ASSETS / "box.css").read_text(encoding="utf-8"),
+        js=(BOX_ASSETS / "box.js").read_text(encoding="utf-8"),
+    )
+
+
+def _take_typed_text() -> None:
+    """`on_text_change`: what the box sent becomes the formula (and so the URL's)."""
+    state = st.session_state.get(BOX_KEY) or {}
+    text = state.get("text") if hasattr(state, "get") else None
+    if isinstance(text, str):
+        st.session_state[TEXT_KEY] = text[: formula.MAX_LENGTH]
 
 
 def formula_error_text(error: ParameterError) -> str:
@@ -56,11 +82,18 @@ def _view_box_state():
 
 def formula_surface_controls(page: Page, container) -> SurfaceChoice:
     """The formula box, its echo or its error, its parameters and its view box."""
-    page.url_keys.add(TEXT_KEY)
-    text = container.text_input(
-        t("formula.input"), value=DEFAULT_FORMULA, max_chars=formula.MAX_LENGTH, key=TEXT_KEY,
-        help=t("formula.input_help"), bind=fields.BIND, placeholder="(1 - x)^2 + 100(y - x^2)^2",
-    )  # fmt: skip
+    if not isinstance(st.session_state.get(TEXT_KEY), str):
+        shared = st.query_params.get(TEXT_KEY)
+        st.session_state[TEXT_KEY] = (shared or DEFAULT_FORMULA)[: formula.MAX_LENGTH]
+    text = st.session_state[TEXT_KEY]
+    fields.sync_url(page, TEXT_KEY, text, DEFAULT_FORMULA)
+    with container:
+        _box_component()(
+            key=BOX_KEY,
+            data={"value": text, "label": t("formula.input"), "help": t("formula.input_help"),
+                  "placeholder": PLACEHOLDER, "maxLength": formula.MAX_LENGTH},
+            on_text_change=_take_typed_text,
+        )  # fmt: skip
     try:
         parsed = formula.cached_parse(text)
         st.session_state[LAST_GOOD_KEY] = text

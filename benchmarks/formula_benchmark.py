@@ -10,6 +10,9 @@
 2. A parameter slider on a typed formula (`a x^2 + b y^2`, a new value of a each time)
    against the same slider on the built-in bowl (`a x^2 + b y^2`): rebind, run, redraw.
    Goal: ratio about 1.
+3. The same slider on a kinked formula (`abs(x - a) + abs(y + 0.7)`), whose minimum
+   at the corner is found by Nelder-Mead from the grid: against the smooth one of 2.
+   Goal: ratio about 1.
 
 Times are the best of several repeats (the machines are shared and noisy); the ratios
 are what to compare.
@@ -27,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import optim_core  # noqa: E402
 import surfaces  # noqa: E402
+from surfaces import formula  # noqa: E402
 from viz import contour  # noqa: E402
 
 REPEATS = 5
@@ -83,6 +87,28 @@ def main() -> None:
     print(f"   built-in bowl  {builtin_slide * 1e3:8.1f} ms")
     print(f"   typed formula  {typed_slide * 1e3:8.1f} ms   ratio "
           f"{typed_slide / builtin_slide:5.2f}x")  # fmt: skip
+
+    def slide_kinked() -> None:
+        chart(surfaces.from_formula("abs(x - a) + abs(y + 0.7)",
+                                    a=0.3 + next(values) * 1e-4))  # fmt: skip
+
+    kinked_slide = best_of(slide_kinked)
+    print("3. parameter slider on a kinked formula (minimum found by Nelder-Mead)")
+    print(f"   smooth formula {typed_slide * 1e3:8.1f} ms")
+    print(f"   kinked formula {kinked_slide * 1e3:8.1f} ms   ratio "
+          f"{kinked_slide / typed_slide:5.2f}x")  # fmt: skip
+
+    def kinked_stationary_points() -> int:
+        return len(surfaces.from_formula("abs(x - a) + abs(y + 0.7)",
+                                         a=0.3 + next(values) * 1e-4).critical_points)  # fmt: skip
+
+    with_search = best_of(kinked_stationary_points, repeats=15)
+    kinked_names = formula._KINKED
+    formula._KINKED = ()  # the same search without Nelder-Mead: Newton and SciPy only
+    newton_only = best_of(kinked_stationary_points, repeats=15)
+    formula._KINKED = kinked_names
+    print(f"   of which stationary points {with_search * 1e3:.1f} ms "
+          f"(Newton only: {newton_only * 1e3:.1f} ms, which misses the corner)")  # fmt: skip
 
 
 if __name__ == "__main__":

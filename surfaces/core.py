@@ -270,6 +270,10 @@ def find_critical_points(
         point = sol.x
         # At a degenerate root (x^4) SciPy reports failure while |∇f| is already ~1e-40.
         reached = sol.success or bool(np.all(np.abs(surface.grad(point)) < 1e-12))
+        if not reached and _classify(surface, np.asarray(hint, float)) == "minimum":
+            # A corner of a kink (|x - 1| + |y|): no zero gradient for the root finder,
+            # but the hint (a derivative-free descent's end) is lower than its neighbours.
+            point, reached = np.asarray(hint, float), True
         if not (reached and np.all(np.isfinite(point))):
             continue
         if np.any(np.abs(point) > surface.escape_radius):  # "at infinity": no run gets there

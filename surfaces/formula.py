@@ -62,6 +62,12 @@ MAX_DERIVED_OPS = 4000  # SymPy operations in f, its gradient and Hessian togeth
 MAX_FORMULAS = 64  # parsed formulas kept (each a few SymPy trees)
 GRID_HINTS = 9  # starts per axis of the search for stationary points
 NEWTON_ITERATIONS = 40  # vectorized Newton steps from every start before SciPy refines
+# Kinks (abs, max, min) whose minimum no grid start hits: Nelder-Mead from the lowest grid
+# points that are no higher than their grid neighbours.  Four starts of at most 400 steps
+# each keep a slider change on such a formula within a few hundredths of a second.
+KINK_STARTS = 4
+KINK_ITERATIONS = 400
+_KINKED = ("Abs(", "Max(", "Min(")  # in the SymPy srepr key
 PARAMETER_DEFAULT = 1.0
 PARAMETER_LIMIT = 1000.0  # |value| a formula parameter accepts
 PARAMETER_UI_LIMIT = 10.0
@@ -651,11 +657,64 @@ class NewtonHints:
             np.abs(points[:, 1] - (y0 + y1) / 2) <= margin
         )
         found = points[np.isfinite(gradient) & (gradient < 1e-6) & inside]
+        if any(name in self.key for name in _KINKED):
+            found = np.concatenate([found, self._kink_minima(functions[0], params)])
         distinct: list[tuple[float, float]] = []
         for point in found:
             if all(np.hypot(point[0] - p[0], point[1] - p[1]) > 1e-6 for p in distinct):
                 distinct.append((float(point[0]), float(point[1])))
         return tuple(distinct)
+
+    def _kink_minima(self, value: Any, params: list[float]) -> Any:
+        """Where a derivative-free descent (Nelder-Mead) settles from the grid's discrete
+        local minima: a minimum at a kink has no zero gradient for Newton to find."""
+        import numpy as np
+        from scipy.optimize import minimize
+
+        points = np.array(grid_hints(self.domain))
+        with np.errstate(all="ignore"):
+            heights = np.broadcast_to(value(points[:, 0], points[:, 1], *params), len(points))
+        grid = np.where(np.isfinite(heights), heights, np.inf).reshape(GRID_HINTS, GRID_HINTS)
+        padded = np.pad(grid, 1, constant_values=np.inf)
+        neighbours = np.stack(
+            [
+                padded[1 + dy : 1 + dy + GRID_HINTS, 1 + dx : 1 + dx + GRID_HINTS]
+                for dy in (-1, 0, 1)
+                for dx in (-1, 0, 1)
+                if dy or dx
+            ]
+        )
+        lowest = np.isfinite(grid) & np.all(grid <= neighbours, axis=0)
+        order = np.argsort(np.where(lowest, grid, np.inf).ravel())[:KINK_STARTS]
+        (x0, x1), (y0, y1) = self.domain
+        spacing = np.array([(x1 - x0), (y1 - y0)]) / GRID_HINTS
+
+        def objective(xy: Any) -> float:
+            with np.errstate(all="ignore"):
+                height = float(value(xy[0], xy[1], *params))
+            return height if np.isfinite(height) else np.inf
+
+        minima = []
+        for index in order[lowest.ravel()[order]]:
+            start = points[index]
+            # Restarted once from where it stopped: Nelder-Mead's simplex can collapse on a
+            # crease before the corner; a fresh simplex there walks on to it.
+            for scale in (spacing / 2, spacing * 1e-3):
+                simplex = start + np.array([[0.0, 0.0], [scale[0], 0.0], [0.0, scale[1]]])
+                result = minimize(
+                    objective,
+                    start,
+                    method="Nelder-Mead",
+                    options={
+                        "initial_simplex": simplex,
+                        "xatol": 1e-11,
+                        "fatol": 1e-14,
+                        "maxiter": KINK_ITERATIONS,
+                    },
+                )
+                start = result.x
+            minima.append(start)
+        return np.array(minima).reshape(-1, 2)
 
 
 def formula_definition(

@@ -322,6 +322,32 @@ def test_stationary_points_are_found_and_classified():
     assert surfaces.from_formula("atan2(y, x) + x^2").critical_points == ()
 
 
+@pytest.mark.parametrize(
+    ("text", "minima"),
+    [
+        # Corners and creases that no grid start (x, y = 0, ±1.11, ±2.22...) hits.
+        ("abs(x-1)+y^2", [((1.0, 0.0), 0.0, "global minimum")]),
+        ("abs(x-0.3)+abs(y+0.7)", [((0.3, -0.7), 0.0, "global minimum")]),
+        ("max(abs(x), abs(y))", [((0.0, 0.0), 0.0, "global minimum")]),
+        ("max(abs(x-0.3), abs(y+0.7))", [((0.3, -0.7), 0.0, "global minimum")]),
+        # Two funnels: the deeper one is the global minimum, the other a local one.
+        (
+            "min(abs(x-2)+abs(y), abs(x+2)+abs(y)+1)",
+            [((-2.0, 0.0), 1.0, "local minimum"), ((2.0, 0.0), 0.0, "global minimum")],
+        ),
+        # A kink plus a smooth pull: f = 0.4 at (1, 0), the corner, since |f'| of the
+        # quadratic there (0.4) is below the kink's slope 1.
+        ("abs(x-1)+abs(y)+0.1*(x+1)^2", [((1.0, 0.0), 0.4, "global minimum")]),
+    ],
+)
+def test_minima_at_kinks_off_the_grid_are_found(text, minima):
+    found = sorted(surfaces.from_formula(text).critical_points, key=lambda p: p.xy)
+    assert [p.kind for p in found] == [kind for _, _, kind in minima]
+    for point, (xy, value, _) in zip(found, minima, strict=True):
+        np.testing.assert_allclose(point.xy, xy, atol=1e-8)
+        assert point.value == pytest.approx(value, abs=1e-8)
+
+
 # --- leaving the function's domain -----------------------------------------------------------
 
 

@@ -108,38 +108,42 @@ function contourImage(surface, params, domain, rule, floorValues) {
     levels = linspace(lo, Math.max(top, lo + 1e-12));
   }
   const S = rule.supersampling, W = rule.width * S, H = rule.height * S;
+  const column = new Int32Array(W), columnWeight = new Float64Array(W);
+  for (let c = 0; c < W; c++) {
+    const fx = ((c + 0.5) / W) * (n - 1);
+    column[c] = Math.min(Math.max(Math.floor(fx), 0), n - 2);
+    columnWeight[c] = fx - column[c];
+  }
   const band = new Uint8Array(W * H);
   for (let r = 0; r < H; r++) { // viz.background._resample: bilinear, row 0 at the top
     const fy = (1 - (r + 0.5) / H) * (n - 1);
     const yi = Math.min(Math.max(Math.floor(fy), 0), n - 2), wy = fy - yi;
     for (let c = 0; c < W; c++) {
-      const fx = ((c + 0.5) / W) * (n - 1);
-      const xi = Math.min(Math.max(Math.floor(fx), 0), n - 2), wx = fx - xi;
-      const a = yi * n + xi, b = a + n;
+      const wx = columnWeight[c], a = yi * n + column[c], b = a + n;
       const z = (f[a] * (1 - wx) + f[a + 1] * wx) * (1 - wy) + (f[b] * (1 - wx) + f[b + 1] * wx) * wy;
       let low = 0, high = L; // numpy.searchsorted(levels, z): the number of levels below z
       while (low < high) { const mid = (low + high) >> 1; if (levels[mid] < z) low = mid + 1; else high = mid; }
       band[r * W + c] = low;
     }
   }
-  const image = new ImageData(rule.width, rule.height);
-  const palette = rule.palette, sum = [0, 0, 0];
-  for (let r = 0; r < rule.height; r++) {
-    for (let c = 0; c < rule.width; c++) {
-      sum[0] = sum[1] = sum[2] = 0;
+  const palette = Uint8Array.from(rule.palette.flat());
+  const image = new ImageData(rule.width, rule.height), out = image.data, area = S * S;
+  for (let r = 0, o = 0; r < rule.height; r++) {
+    for (let c = 0; c < rule.width; c++, o += 4) {
+      let red = 0, green = 0, blue = 0;
       for (let dr = 0; dr < S; dr++) {
+        const rr = r * S + dr;
         for (let dc = 0; dc < S; dc++) {
-          const rr = r * S + dr, cc = c * S + dc, k = rr * W + cc, b = band[k];
+          const cc = c * S + dc, k = rr * W + cc, b = band[k];
           const edge = (cc > 0 && band[k - 1] !== b) || (rr > 0 && band[k - W] !== b);
-          const colour = palette[b + (edge ? L + 1 : 0)];
-          sum[0] += colour[0]; sum[1] += colour[1]; sum[2] += colour[2];
+          const i = 3 * (b + (edge ? L + 1 : 0));
+          red += palette[i]; green += palette[i + 1]; blue += palette[i + 2];
         }
       }
-      const o = 4 * (r * rule.width + c);
-      image.data[o] = Math.round(sum[0] / (S * S));
-      image.data[o + 1] = Math.round(sum[1] / (S * S));
-      image.data[o + 2] = Math.round(sum[2] / (S * S));
-      image.data[o + 3] = 255;
+      out[o] = Math.round(red / area);
+      out[o + 1] = Math.round(green / area);
+      out[o + 2] = Math.round(blue / area);
+      out[o + 3] = 255;
     }
   }
   return image;

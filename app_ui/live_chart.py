@@ -10,7 +10,9 @@ state, and the rerun that follows updates the URL, the exports and the settings 
 with the numbers that were on screen (the parity test pins that they are the same).
 
 Drawn on a canvas over the contour image of `viz.background`, in the colours of
-`viz.style`: measured in `benchmarks/live_benchmark.py`.
+`viz.style`: measured in `benchmarks/live_benchmark.py`.  While a surface parameter moves
+the browser redraws that image itself from the rule `viz.background.browser_rule` sends
+(checked pixel-wise against the server's in `tests/browser/test_live.py`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from foundation.params import Param, ParameterError
 from i18n import t
 from optim_core import engine, jscodegen
 from surfaces import jscode
-from viz import layout, style
+from viz import background, layout, style
 
 ASSETS = Path(__file__).with_name("live")
 COMPONENT_NAME = "optimizer_playground.live_chart"
@@ -43,7 +45,7 @@ LIVE_STEP_KEY = "k"  # Explore's inspected step (URL-bound, as before)
 STRING_KEYS = (
     "play", "pause", "first", "previous", "next", "last", "step", "steps", "run", "start",
     "minimum", "saddle", "diverged", "loss", "inspector", "quantity", "meaning", "exact_grad",
-    "rate", "server_only", "speed", "stale_background", "settings", "arrow_gradient",
+    "rate", "server_only", "speed", "settings", "arrow_gradient",
     "arrow_momentum", "arrow_update",
 )  # fmt: skip
 # Unicode names the Greek lambda "LAMDA"; the others are not letters.
@@ -165,6 +167,7 @@ def live_data(page: Page, experiment: Experiment, trajectories: Sequence, labels
             "js": jscode.javascript(definition.expression, definition.parameter_names),
             "domain": [list(surface.domain[0]), list(surface.domain[1])],
             "background": runs.background_for(experiment, page.dark),
+            "contour": background.browser_rule(surface, page.dark),
             "minima": [list(p.xy) for p in surface.minima],
             "saddles": [list(p.xy) for p in surface.saddles],
             "controls": surface_controls,

@@ -7,6 +7,8 @@ From an input event to the painted frame that shows the new trajectories, on Com
 
 - a key press on a hot slider (SGD's / the run's learning rate), which is also a release:
   the page commits it to the server afterwards, and the next press waits for that rerun;
+- a key press on a surface parameter's slider (the bowl's b): the browser also redraws the
+  contour image and follows the minimum (`contourImage`, `followCritical` in chart.js);
 - a pointer move of the start marker (a drag: nothing may reach the server until the
   pointer is released; the websocket messages the page sends during the drag are counted).
 
@@ -16,7 +18,8 @@ animation frame that drew it (it runs once that frame is painted).  A reference 
 in the same run on the same browser: a page whose input handler draws nothing and waits
 for the same painted frame, so the ratio shows what the chart itself costs on a machine
 whose absolute figures move with its load.  Also printed: the engine plus drawing time of
-one recompute, measured in the page (`recompute()` + `draw()`).
+one recompute, measured in the page (`recompute()` + `draw()`), and of one contour redraw
+for a new surface parameter (`liveContour()`).
 """
 
 from __future__ import annotations
@@ -135,6 +138,19 @@ def work_milliseconds(page) -> list[float]:
     )
 
 
+def contour_milliseconds(page) -> list[float]:
+    """In the page: the browser's contour image for a new value of the bowl's b each time."""
+    return chart(
+        page,
+        f"""(() => {{ const out = [], b = c.values.surface.b;
+            for (let i = 1; i <= {RECOMPUTES}; i++) {{
+              c.values.surface.b = b * (1 + 0.01 * i);
+              const t0 = performance.now(); c.liveContour(); out.push(performance.now() - t0);
+            }}
+            c.values.surface.b = b; return out; }})()""",
+    )
+
+
 def reference(browser) -> tuple[list[float], list[float]]:
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     page.set_content(REFERENCE_HTML)
@@ -183,17 +199,22 @@ def main() -> int:
             page.evaluate(LISTEN_JS)
             settled(page)
             keys = key_press_latencies(page, "o1_lr")
+            surface_keys = key_press_latencies(page, "bowl_b")
             moves, messages = drag_latencies(page, sent)
             work = work_milliseconds(page)
+            contour = contour_milliseconds(page)
             print(title)
             print(line("slider key press", keys, ref_keys))
+            print(line("surface parameter key press", surface_keys, ref_keys))
             print(line("start-marker pointer move", moves, ref_moves))
             print(f"  {'recompute + draw':<28} median {statistics.median(work):6.1f} ms  "
                   f"p95 {percentile(work, 0.95):6.1f} ms (in the page, no frame wait)")  # fmt: skip
+            print(f"  {'contour redraw (surface)':<28} median {statistics.median(contour):6.1f} ms  "
+                  f"p95 {percentile(contour, 0.95):6.1f} ms (in the page, no frame wait)")  # fmt: skip
             print(
                 f"  {'messages sent during a drag':<28} {messages} ({POINTER_MOVES} pointer moves)"
             )
-            for values in (keys, moves):
+            for values in (keys, surface_keys, moves):
                 median, p95 = summary(values)
                 ok &= median <= 16 and p95 <= 33
             ok &= messages == 0

@@ -42,19 +42,32 @@ def _resample(grid: style.ContourGrid, width: int, height: int) -> np.ndarray:
     return top * (1 - wy) + bottom * wy
 
 
+LIVE_CONTOUR_WIDTH = 300  # pixels of the contour the live chart redraws while a surface moves
+
+
+def image_height(surface, width: int) -> int:
+    """The contour image's height for `width` pixels (the view box's shape, or 3:2)."""
+    (x0, x1), (y0, y1) = surface.domain
+    return round(width * (y1 - y0) / (x1 - x0)) if surface.equal_aspect else round(width * 2 / 3)
+
+
+def band_palette(level_count: int, dark: bool) -> tuple[np.ndarray, np.ndarray]:
+    """RGB of each band (`level_count + 1` of them), and of the same bands under a band edge."""
+    # Each band takes the colour of its middle; the bands beyond the ends take the ends'.
+    shade = np.clip((np.arange(level_count + 1) - 0.5) / max(level_count - 1, 1), 0.0, 1.0)
+    fill = style.contour_fill(shade, dark)
+    line, opacity = _LINE[dark]
+    return fill, opacity * np.array(line, dtype=float) + (1 - opacity) * fill
+
+
 def contour_background(surface, *, dark: bool = False, width: int = BACKGROUND_WIDTH) -> str:
     """The filled contour of `surface` over its view box as a PNG data URI."""
     grid = style.contour_grid(surface)
-    (x0, x1), (y0, y1) = surface.domain
-    height = round(width * (y1 - y0) / (x1 - x0)) if surface.equal_aspect else round(width * 2 / 3)
+    height = image_height(surface, width)
     z = _resample(grid, width * SUPERSAMPLING, height * SUPERSAMPLING)
     levels = np.asarray(grid.levels, dtype=float)
     band = np.searchsorted(levels, z)  # 0 below the first level, len(levels) above the last
-    # Each band takes the colour of its middle; the bands beyond the ends take the ends'.
-    shade = np.clip((np.arange(len(levels) + 1) - 0.5) / max(len(levels) - 1, 1), 0.0, 1.0)
-    fill = style.contour_fill(shade, dark)  # one colour per band
-    line, opacity = _LINE[dark]
-    lined = opacity * np.array(line, dtype=float) + (1 - opacity) * fill
+    fill, lined = band_palette(len(levels), dark)
     edge = np.zeros(band.shape, dtype=bool)
     edge[:, 1:] |= band[:, 1:] != band[:, :-1]
     edge[1:, :] |= band[1:, :] != band[:-1, :]
@@ -64,3 +77,21 @@ def contour_background(surface, *, dark: bool = False, width: int = BACKGROUND_W
     packed = io.BytesIO()
     image.quantize(IMAGE_COLORS).save(packed, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(packed.getvalue()).decode("ascii")
+
+
+def browser_rule(surface, dark: bool) -> dict:
+    """What the live chart needs to draw `contour_background`'s image itself while a
+    surface parameter moves (`app_ui/live/chart.js`, `contourImage`): the grid, the
+    level rule of `style.contour_grid` and the band colours, as JSON-ready data."""
+    fill, lined = band_palette(style.LEVEL_COUNT, dark)
+    palette = np.round(np.concatenate([fill, lined])).astype(int)
+    return {
+        "resolution": style.GRID_RESOLUTION,
+        "levelCount": style.LEVEL_COUNT,
+        "log": surface.level_scale == "log",
+        "quantile": style.LEVEL_QUANTILE,
+        "palette": palette.tolist(),
+        "width": LIVE_CONTOUR_WIDTH,
+        "height": image_height(surface, LIVE_CONTOUR_WIDTH),
+        "supersampling": SUPERSAMPLING,
+    }

@@ -66,6 +66,7 @@ START_SYMBOL = "circle"
 DIVERGED_SYMBOL = "x-thin"
 GRID_RESOLUTION = 150
 LEVEL_COUNT = 25
+LEVEL_QUANTILE = 0.98  # linear levels stop here: one huge corner does not flatten the rest
 
 
 # --- the contour's colours and the runs' contrast against them ----------------------------
@@ -207,7 +208,7 @@ def contour_grid(surface, domain=None, resolution: int = GRID_RESOLUTION,
         return ContourGrid(x, y, z, levels, True, offset)
     # Linear levels, clipped to the central 98% so one huge corner does not flatten the rest.
     z = np.where(np.isfinite(f), f, hi)
-    top = float(np.quantile(z, 0.98)) if z.size > 10 else hi
+    top = float(np.quantile(z, LEVEL_QUANTILE)) if z.size > 10 else hi
     levels = np.linspace(lo, max(top, lo + 1e-12), level_count)
     return ContourGrid(x, y, z, levels, False, 0.0)
 

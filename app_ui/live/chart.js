@@ -8,6 +8,7 @@ const PLAY_STEPS_PER_SECOND = 30;
 const ARROW_VIEW_FRACTION = 0.15; // viz.arrows.ARROW_VIEW_FRACTION
 const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
 const START_GRAB_PX = 14;
+const NARROW_WIDTH = 560; // px of the chart below which it is laid out for a phone
 const COMMIT_DELAY_MS = 300; // key presses closer than this commit once
 const MOMENTUM_SLOTS = ["velocity", "m_bar", "m_hat"]; // viz.arrows._MOMENTUM_SLOTS
 // Canvas dash patterns for the Plotly dash names of viz.style.OPTIMIZER_DASH (pixels).
@@ -65,6 +66,110 @@ function niceTicks(low, high, count) {
   return ticks;
 }
 
+// The contour image of viz/background.py (`contour_background`), drawn in the browser while
+// a surface parameter moves and the server's PNG is stale: the same grid, level rule
+// (viz.style.contour_grid), bands, colours and band edges, from `rule`
+// (viz.background.browser_rule).  `floorValues`: f at the minima, for log-scaled levels.
+function contourImage(surface, params, domain, rule, floorValues) {
+  const n = rule.resolution;
+  const [[x0, x1], [y0, y1]] = domain;
+  const f = new Float64Array(n * n);
+  let lo = Infinity, hi = -Infinity;
+  for (let j = 0; j < n; j++) {
+    const y = j === n - 1 ? y1 : y0 + (j * (y1 - y0)) / (n - 1);
+    for (let i = 0; i < n; i++) {
+      const v = surface.nvalue(i === n - 1 ? x1 : x0 + (i * (x1 - x0)) / (n - 1), y, params);
+      f[j * n + i] = v;
+      if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    }
+  }
+  if (lo > hi) lo = hi = 0;
+  for (let k = 0; k < f.length; k++) if (!Number.isFinite(f[k])) f[k] = hi;
+  const L = rule.levelCount;
+  const linspace = (a, b) => Array.from({ length: L }, (_, k) => (k === L - 1 ? b : a + (k * (b - a)) / (L - 1)));
+  let levels;
+  if (rule.log) {
+    const floor = Math.min(lo, ...floorValues);
+    const offset = floor - 1e-3 * Math.max(hi - floor, 1e-12) * 1e-3;
+    let zlo = Infinity, zhi = -Infinity;
+    for (let k = 0; k < f.length; k++) {
+      f[k] = Math.log10(Math.max(f[k] - offset, 1e-300));
+      if (f[k] < zlo) zlo = f[k];
+      if (f[k] > zhi) zhi = f[k];
+    }
+    levels = linspace(zlo, zhi);
+  } else {
+    let top = hi;
+    if (f.length > 10) { // numpy.quantile's default (linear) rule
+      const sorted = Float64Array.from(f).sort();
+      const at = rule.quantile * (sorted.length - 1), below = Math.floor(at);
+      top = sorted[below] + (at - below) * ((sorted[Math.min(below + 1, sorted.length - 1)]) - sorted[below]);
+    }
+    levels = linspace(lo, Math.max(top, lo + 1e-12));
+  }
+  const S = rule.supersampling, W = rule.width * S, H = rule.height * S;
+  const column = new Int32Array(W), columnWeight = new Float64Array(W);
+  for (let c = 0; c < W; c++) {
+    const fx = ((c + 0.5) / W) * (n - 1);
+    column[c] = Math.min(Math.max(Math.floor(fx), 0), n - 2);
+    columnWeight[c] = fx - column[c];
+  }
+  const band = new Uint8Array(W * H);
+  for (let r = 0; r < H; r++) { // viz.background._resample: bilinear, row 0 at the top
+    const fy = (1 - (r + 0.5) / H) * (n - 1);
+    const yi = Math.min(Math.max(Math.floor(fy), 0), n - 2), wy = fy - yi;
+    for (let c = 0; c < W; c++) {
+      const wx = columnWeight[c], a = yi * n + column[c], b = a + n;
+      const z = (f[a] * (1 - wx) + f[a + 1] * wx) * (1 - wy) + (f[b] * (1 - wx) + f[b + 1] * wx) * wy;
+      let low = 0, high = L; // numpy.searchsorted(levels, z): the number of levels below z
+      while (low < high) { const mid = (low + high) >> 1; if (levels[mid] < z) low = mid + 1; else high = mid; }
+      band[r * W + c] = low;
+    }
+  }
+  const palette = Uint8Array.from(rule.palette.flat());
+  const image = new ImageData(rule.width, rule.height), out = image.data, area = S * S;
+  for (let r = 0, o = 0; r < rule.height; r++) {
+    for (let c = 0; c < rule.width; c++, o += 4) {
+      let red = 0, green = 0, blue = 0;
+      for (let dr = 0; dr < S; dr++) {
+        const rr = r * S + dr;
+        for (let dc = 0; dc < S; dc++) {
+          const cc = c * S + dc, k = rr * W + cc, b = band[k];
+          const edge = (cc > 0 && band[k - 1] !== b) || (rr > 0 && band[k - W] !== b);
+          const i = 3 * (b + (edge ? L + 1 : 0));
+          red += palette[i]; green += palette[i + 1]; blue += palette[i + 2];
+        }
+      }
+      out[o] = Math.round(red / area);
+      out[o + 1] = Math.round(green / area);
+      out[o + 2] = Math.round(blue / area);
+      out[o + 3] = 255;
+    }
+  }
+  return image;
+}
+
+// A critical point of the surface followed to new parameters by Newton's method on the
+// gradient from where it was; null when it does not settle inside the view.
+function followCritical(surface, params, point, domain) {
+  let [x, y] = point;
+  const [[x0, x1], [y0, y1]] = domain;
+  const tolerance = 1e-9 * Math.max(x1 - x0, y1 - y0);
+  for (let k = 0; k < 30; k++) {
+    const gx = surface.ndx(x, y, params), gy = surface.ndy(x, y, params);
+    const hxx = surface.ndxx(x, y, params), hxy = surface.ndxy(x, y, params), hyy = surface.ndyy(x, y, params);
+    const det = hxx * hyy - hxy * hxy;
+    if (!Number.isFinite(det) || det === 0) return null;
+    const dx = (hyy * gx - hxy * gy) / det, dy = (hxx * gy - hxy * gx) / det;
+    x -= dx; y -= dy;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
+    if (Math.hypot(dx, dy) <= tolerance) {
+      return x >= x0 && x <= x1 && y >= y0 && y <= y1 ? [x, y] : null;
+    }
+  }
+  return null;
+}
+
 class LiveChart {
   constructor(parent) {
     this.parent = parent;
@@ -98,6 +203,7 @@ class LiveChart {
       [r.label, r.optimizer, r.controls.map((c) => c.key)]), data.surface.controls.map((c) => c.key)]);
     this.data = data;
     this.surface = this.compileSurface(data.surface.js);
+    this.contourKey = null; // the browser's contour follows the new data's surface and theme
     this.values = {
       start: data.start.slice(),
       steps: data.steps.value,
@@ -531,7 +637,10 @@ class LiveChart {
     const aspect = this.image.naturalWidth ? this.image.naturalHeight / this.image.naturalWidth : 2 / 3;
     const plotWidth = width - MARGIN.left - MARGIN.right;
     const maxHeight = Math.max(240, window.innerHeight * 0.72);
-    const plotHeight = Math.min(plotWidth * aspect, maxHeight - MARGIN.top - MARGIN.bottom);
+    // A phone-wide chart is drawn about square (a 2:1 view box would leave a strip of
+    // contour 150 px tall); a wide one keeps the view box's shape.
+    const shape = width < NARROW_WIDTH ? Math.max(aspect, 1) : aspect;
+    const plotHeight = Math.min(plotWidth * shape, maxHeight - MARGIN.top - MARGIN.bottom);
     const height = plotHeight + MARGIN.top + MARGIN.bottom;
     this.plot = { left: MARGIN.left, top: MARGIN.top, width: plotWidth, height: plotHeight };
     const ctx = this.sizeCanvas(this.canvas, width, height);
@@ -539,25 +648,27 @@ class LiveChart {
     const ink = dark ? "#FAFAFA" : "#31333F";
     ctx.clearRect(0, 0, width, height);
     const p = this.plot;
-    if (this.image.complete && this.image.naturalWidth) ctx.drawImage(this.image, p.left, p.top, p.width, p.height);
+    const stale = this.data.surface.controls.some((c) => this.values.surface[c.name] !== c.value);
+    const contour = stale ? this.liveContour() : this.image.complete && this.image.naturalWidth ? this.image : null;
+    if (contour) ctx.drawImage(contour, p.left, p.top, p.width, p.height);
     this.drawAxes(ctx, ink);
     ctx.save();
     ctx.beginPath();
     ctx.rect(p.left, p.top, p.width, p.height);
     ctx.clip();
-    const stale = this.data.surface.controls.some((c) => this.values.surface[c.name] !== c.value);
-    this.note.hidden = !stale && this.results.every((r) => r);
-    this.note.textContent = stale ? this.data.strings.stale_background : this.data.strings.server_only;
+    this.note.hidden = this.results.every((r) => r);
+    this.note.textContent = this.data.strings.server_only;
     this.results.forEach((result, i) => result && this.drawPath(ctx, result, this.data.runs[i].color, this.data.runs[i].dash));
     if (this.data.mode === "explore") this.drawArrows(ctx);
     this.drawStart(ctx);
-    this.drawCritical(ctx, ink);
+    this.drawCritical(ctx, ink, stale ? this.followed : this.data.surface);
     ctx.restore();
     this.scrub.max = String(this.values.steps);
     this.scrub.value = String(this.step);
     this.stepLabel.textContent = `${this.data.strings.step} ${this.step} / ${this.values.steps}`;
     this.drawLoss(dark, ink);
     this.drawInspector();
+    this.drawnData = this.data; // the server's data now on screen (benchmarks/browser_benchmark.py)
   }
 
   drawAxes(ctx, ink) {
@@ -629,18 +740,38 @@ class LiveChart {
     ctx.stroke();
   }
 
-  drawCritical(ctx, ink) {
+  // The contour for the surface parameters on screen while they differ from the server's
+  // (its PNG is redrawn on release), and the minima and saddles followed there.
+  liveContour() {
+    const params = this.surface.params.map((n) => this.values.surface[n]);
+    const key = params.join(",");
+    if (this.contourKey !== key) {
+      const { domain, minima, saddles } = this.data.surface;
+      const follow = (points) => points.map((q) => followCritical(this.surface, params, q, domain)).filter((q) => q);
+      this.followed = { minima: follow(minima), saddles: follow(saddles) };
+      const floorValues = this.followed.minima.map(([x, y]) => this.surface.nvalue(x, y, params));
+      const image = contourImage(this.surface, params, domain, this.data.surface.contour, floorValues);
+      this.contourCanvas ||= document.createElement("canvas");
+      this.contourCanvas.width = image.width;
+      this.contourCanvas.height = image.height;
+      this.contourCanvas.getContext("2d").putImageData(image, 0, 0);
+      this.contourKey = key;
+    }
+    return this.contourCanvas;
+  }
+
+  drawCritical(ctx, ink, points) {
     // Saddles as hollow diamonds (not the cross of a diverged run), minima as stars on top.
     ctx.lineWidth = 2;
     ctx.strokeStyle = ink;
-    for (const point of this.data.surface.saddles) {
+    for (const point of points.saddles) {
       const [px, py] = this.toPixel(point);
       ctx.beginPath();
       ctx.moveTo(px, py - 8); ctx.lineTo(px + 8, py); ctx.lineTo(px, py + 8); ctx.lineTo(px - 8, py);
       ctx.closePath();
       ctx.stroke();
     }
-    for (const point of this.data.surface.minima) {
+    for (const point of points.minima) {
       const [px, py] = this.toPixel(point);
       ctx.beginPath();
       for (let i = 0; i < 10; i++) {

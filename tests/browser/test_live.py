@@ -4,6 +4,8 @@ the server then computes, the player reaches every iteration, and it speaks Kore
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -205,3 +207,73 @@ def test_the_live_chart_speaks_korean(live_page, app_url):
     assert chart.locator("[data-testid=live-inspector-title]").inner_text().startswith(inspector)
     assert steps in chart.inner_text()
     assert "Play" not in chart.inner_text() and "Step" not in chart.inner_text()
+
+
+# A surface parameter moved in the browser: (surface, its parameters there, colour scheme).
+MOVED_SURFACES = [
+    ("rosenbrock", {"a": 1.5, "b": 60.0}, "light"),  # log-scaled levels, the minimum moves
+    ("rastrigin", {"A": 4.0}, "dark"),  # linear levels up to the 98th percentile
+    ("bowl", {"a": 0.3, "b": 3.0}, "dark"),
+]
+CONTOUR_PIXELS_JS = """([values]) => {
+  Object.assign(c.values.surface, values);
+  const canvas = c.liveContour();
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  return {width: canvas.width, height: canvas.height, rgba: Array.from(data),
+          minima: c.followed.minima};
+}"""
+
+
+@pytest.mark.parametrize(("name", "values", "scheme"), MOVED_SURFACES, ids=lambda v: str(v))
+def test_the_browser_redraws_the_servers_contour_while_a_surface_moves(
+    browser, app_url, name, values, scheme
+):
+    """The image the browser draws while a surface parameter moves is the server's
+    `contour_background` for those parameters (pixel by pixel, within the PNG's 64-colour
+    quantisation), and the minima markers are where the server puts them."""
+    import numpy as np
+    from PIL import Image
+
+    import surfaces
+    from viz import background
+
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, color_scheme=scheme)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        open_live(page, f"{app_url}/Explore?surface={name}")
+        assert chart_state(page, "c.data.dark") == (scheme == "dark")
+        drawn = page.locator(CHART).first.evaluate(
+            "(root, args) => { const c = root.liveChart; return ("
+            + CONTOUR_PIXELS_JS
+            + ")(args); }",
+            [values],
+        )
+    finally:
+        context.close()
+    surface = surfaces.get(name, **values)
+    uri = background.contour_background(
+        surface, dark=scheme == "dark", width=background.LIVE_CONTOUR_WIDTH
+    )
+    server = np.asarray(
+        Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")
+    )
+    browser_rgb = np.asarray(drawn["rgba"], dtype=float).reshape(drawn["height"], drawn["width"], 4)
+    assert browser_rgb.shape[:2] == server.shape[:2]
+    difference = np.abs(browser_rgb[..., :3] - server).max(axis=-1)
+    # The server's PNG keeps 64 colours: a few units off everywhere, more only where a
+    # band edge's antialiased pixel met a rounding of the levels.
+    assert np.quantile(difference, 0.99) <= 12, np.quantile(difference, [0.5, 0.9, 0.99])
+    assert np.mean(difference <= 12) >= 0.99
+    # An unmoved image would not pass: the parameters change the picture.
+    unmoved = surfaces.get(name)
+    old = background.contour_background(
+        unmoved, dark=scheme == "dark", width=background.LIVE_CONTOUR_WIDTH
+    )
+    old_rgb = np.asarray(
+        Image.open(io.BytesIO(base64.b64decode(old.split(",", 1)[1]))).convert("RGB")
+    )
+    assert np.mean(np.abs(old_rgb.astype(float) - server).max(axis=-1) > 12) > 0.05
+    expected = sorted(tuple(m.xy) for m in surface.minima)
+    followed = sorted(tuple(m) for m in drawn["minima"])
+    assert np.allclose(followed, expected, atol=1e-9), (followed, expected)

@@ -57,6 +57,9 @@ def _view_box_state():
 def formula_surface_controls(page: Page, container) -> SurfaceChoice:
     """The formula box, its echo or its error, its parameters and its view box."""
     page.url_keys.add(TEXT_KEY)
+    link_text = page.url_values(TEXT_KEY)
+    if link_text and len(link_text[-1]) <= formula.MAX_LENGTH:
+        fields.take_link_value(page, TEXT_KEY, link_text[-1])
     text = container.text_input(
         t("formula.input"), value=DEFAULT_FORMULA, max_chars=formula.MAX_LENGTH, key=TEXT_KEY,
         help=t("formula.input_help"), bind=fields.BIND, placeholder="(1 - x)^2 + 100(y - x^2)^2",

@@ -2,17 +2,18 @@
 values on that page before (Streamlit keeps a URL-bound widget's value by key across
 pages; `app_ui.page` makes the link's value win).  Every kind of cross-page link: Home's
 presets, Explore and Compare to Sweeps, Sweeps' "use the best setting" and challenge
-links, Fair tuning's "compare them at their best", the training lab's link."""
+links, Fair tuning's "compare them at their best"; a plain visit keeps the session's."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+from streamlit.testing.v1 import AppTest
+
 import optim_core
 from app_ui import links
 from experiments import presets
 from tests.test_app import PAGES, ROOT, TIMEOUT, assert_clean, link_notes, ran, same_settings
-from streamlit.testing.v1 import AppTest
 
 
 def session(page: str, query: dict[str, str] | None = None) -> AppTest:

@@ -18,6 +18,7 @@ from experiments.experiment import MAX_RUNS
 from exports import sweeps as sweep_exports
 from i18n import error_text, t
 from optim_core import ParameterError, sweeps, theory, tuning
+from surfaces import FORMULA
 from viz import sweeps as figures
 
 DEFAULT = Experiment(
@@ -99,6 +100,13 @@ def cell_clicked(experiment: Experiment, names: list[str], bound: frozenset[str]
     query = {key: value for key, value in params.items() if key not in bound}
     query[LANG_KEY] = st.query_params.get(LANG_KEY) or i18n.get_language()
     st.switch_page(links.EXPLORE_PAGE, query_params=query)
+
+
+def surface_name(experiment: Experiment) -> str:
+    """The surface as a figure names it: a typed function by its formula."""
+    if experiment.surface == FORMULA:
+        return experiment.formula
+    return controls.surface_title(experiment.surface)
 
 
 def settings_text(settings: dict[str, float], optimizer: str) -> str:
@@ -267,8 +275,7 @@ def show_tune(experiment: Experiment, criterion: str, tolerance: float) -> None:
         steps=experiment.steps, progress=progress, **settings,
     ))  # fmt: skip
     criterion_title = figures.criterion_title(criterion, tolerance)
-    caption = figures.tuning_caption(result, experiment.start_point,
-                                     controls.surface_title(experiment.surface))  # fmt: skip
+    caption = figures.tuning_caption(result, experiment.start_point, surface_name(experiment))
     st.plotly_chart(figures.tuning_figure(result, caption, dark=page.dark, font_size=page.font_size),
                     key="tune_chart", theme=None, config=sections.PLOTLY_CONFIG)  # fmt: skip
     rows = []

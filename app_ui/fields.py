@@ -100,8 +100,11 @@ def grid(param: Param) -> list[float]:
 # --- checks at the edge ------------------------------------------------------------------------
 
 
-def raw_url_values(key: str) -> list[str]:
-    return st.query_params.get_all(key)
+def take_link_value(page: Page, key: str, value: Any) -> None:
+    """A valid value of the link this page was entered from becomes the widget's, over
+    the value the session kept for the key (`app_ui.page`)."""
+    if page.from_link(key):
+        st.session_state[key] = value
 
 
 def check_param_text(param: Param, text: str, owner: str = "") -> float | int | bool | None:
@@ -183,7 +186,7 @@ def float_control(
     current = st.session_state.get(key)
     if isinstance(current, (int, float)) and not isinstance(current, bool):
         labels.setdefault(float(current), number_text(current))
-    raw = raw_url_values(key)
+    raw = page.url_values(key)
     if raw:
         text = raw[-1]
         value = check_param_text(param, text, owner) if len(raw) == 1 else None
@@ -191,6 +194,7 @@ def float_control(
             page.note(key, text, allowed_text(param.allowed()))
         else:
             labels[float(value)] = text  # the widget matches the URL string exactly
+            take_link_value(page, key, float(value))
     options = sorted(labels)
     chosen = where.select_slider(
         label,
@@ -221,11 +225,13 @@ def int_control(
     """A URL-bound integer input in [low, high]."""
     page.url_keys.add(key)
     where = container or st
-    raw = raw_url_values(key)
+    raw = page.url_values(key)
     if raw:
-        _check_int_text(page, key, raw[-1], low, high, allowed)
+        used = _check_int_text(page, key, raw[-1], low, high, allowed)
         if not _int_widget_can_read(raw[-1]):
             _forget_url_value(key)
+        if used is not None:
+            take_link_value(page, key, used)
     default = min(max(int(default), low), high)
     return int(
         where.number_input(
@@ -263,9 +269,10 @@ def _forget_url_value(key: str) -> None:
 
 def _check_int_text(
     page: Page, key: str, text: str, low: int, high: int, allowed: str | None
-) -> None:
-    """Note an unusable integer from the URL.  Like the widget (which reads a float and
-    truncates it), a finite in-range number is used; a fractional one says so."""
+) -> int | None:
+    """Note an unusable integer from the URL; the integer used, or None.  Like the widget
+    (which reads a float and truncates it), a finite in-range number is used; a
+    fractional one says so."""
     allowed = allowed or t("app.field.int_range", low=low, high=high)
     try:
         value = float(text)
@@ -273,8 +280,10 @@ def _check_int_text(
         value = math.nan
     if not (math.isfinite(value) and low <= value <= high):
         page.note(key, text, allowed)
-    elif value != int(value):
+        return None
+    if value != int(value):
         page.note(key, text, allowed, used=str(int(value)))
+    return int(value)
 
 
 def step_slider(page: Page, key: str, label: str, default: int, high: int, *, help: str | None = None,
@@ -282,11 +291,12 @@ def step_slider(page: Page, key: str, label: str, default: int, high: int, *, he
     """A URL-bound integer slider over 0 … high (the inspected step)."""
     page.url_keys.add(key)
     where = container or st
-    raw = raw_url_values(key)
-    if raw:
-        _check_int_text(page, key, raw[-1], 0, high, None)
+    raw = page.url_values(key)
+    used = _check_int_text(page, key, raw[-1], 0, high, None) if raw else None
     if high <= 0:
         return 0
+    if used is not None:
+        take_link_value(page, key, used)
     default = min(max(int(default), 0), high)
     return int(where.slider(label, 0, high, default, 1, key=key, help=help, bind=BIND))
 
@@ -307,7 +317,7 @@ def float_input(
     """A URL-bound float input in [low, high] (start coordinates)."""
     page.url_keys.add(key)
     where = container or st
-    raw = raw_url_values(key)
+    raw = page.url_values(key)
     if raw:
         text = raw[-1]
         try:
@@ -319,6 +329,8 @@ def float_input(
             page.note(
                 key, text, t("app.field.float_range", low=number_text(low), high=number_text(high))
             )
+        else:
+            take_link_value(page, key, value)
     return float(
         where.number_input(
             label, min_value=float(low), max_value=float(high), value=float(default), step=step,
@@ -332,9 +344,11 @@ def toggle_control(page: Page, key: str, label: str, default: bool, *, help: str
     """A URL-bound switch (URL values true / false)."""
     page.url_keys.add(key)
     where = container or st
-    raw = raw_url_values(key)
+    raw = page.url_values(key)
     if raw and raw[-1].strip().lower() not in ("true", "false"):
         page.note(key, raw[-1], t("app.field.bool"))
+    elif raw:
+        take_link_value(page, key, raw[-1].strip().lower() == "true")
     return bool(where.toggle(label, value=default, key=key, help=help, bind=BIND))
 
 
@@ -343,9 +357,11 @@ def text_control(page: Page, key: str, label: str, default: str = "", *, help: s
     """A URL-bound short text (a run's label)."""
     page.url_keys.add(key)
     where = container or st
-    raw = raw_url_values(key)
+    raw = page.url_values(key)
     if raw and len(raw[-1]) > max_chars:
         page.note(key, raw[-1], t("app.field.text_length", count=max_chars))
+    elif raw:
+        take_link_value(page, key, raw[-1])
     value = where.text_input(
         label, value=default, max_chars=max_chars, key=key, help=help, bind=BIND
     )
@@ -369,6 +385,9 @@ def floats_control(
     page.url_keys.add(key)
     where = container or st
     default_text = ", ".join(number_text(v) for v in default)
+    raw = page.url_values(key)
+    if raw:
+        take_link_value(page, key, raw[-1])  # checked below, as typed text is
     text = where.text_input(label, value=default_text, key=key, help=_help(help, param), bind=BIND)
     try:
         values = tuple(float(part) for part in text.replace(";", ",").split(",") if part.strip())
@@ -409,11 +428,13 @@ def choice(
     options = list(options)
     if default not in options:
         default = options[0]
-    raw = st.query_params.get(key)
+    raw_values = page.url_values(key)
+    raw = raw_values[-1] if raw_values else None
     initial = default
     if raw is not None:
         if raw in options:
             initial = raw
+            take_link_value(page, key, raw)
         else:
             page.note(key, raw, t("app.field.one_of", options=", ".join(options)))
     titles = titles or (lambda option: option)

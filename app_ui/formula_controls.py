@@ -82,6 +82,9 @@ def _view_box_state():
 
 def formula_surface_controls(page: Page, container) -> SurfaceChoice:
     """The formula box, its echo or its error, its parameters and its view box."""
+    link_text = page.url_values(TEXT_KEY) if page.from_link(TEXT_KEY) else []
+    if link_text and len(link_text[-1]) <= formula.MAX_LENGTH:  # a link's formula wins
+        st.session_state[TEXT_KEY] = link_text[-1]
     if not isinstance(st.session_state.get(TEXT_KEY), str):
         shared = st.query_params.get(TEXT_KEY)
         st.session_state[TEXT_KEY] = (shared or DEFAULT_FORMULA)[: formula.MAX_LENGTH]

@@ -84,9 +84,11 @@ def experiment_params(experiment: Experiment, *, layout: str | None = None) -> d
 
 
 def explore_params(experiment: Experiment) -> dict[str, str]:
-    """Query parameters of a one-run experiment for the Explore page."""
+    """Query parameters of a one-run experiment for the Explore page (which has no count
+    of runs, and no legend to label)."""
     params = experiment_params(experiment)
     params.pop("n", None)
+    params.pop("o1_label", None)
     return params
 
 

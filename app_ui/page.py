@@ -3,12 +3,22 @@
 Every page starts with `setup_page` and ends with `Page.finish`.  Notes about the link
 (a malformed or out-of-range URL value that fell back to its default) are collected
 while the controls render and shown at the top of the page when it finishes.
+
+A page opened from a link shows the link's values.  Streamlit 1.67 keeps a URL-bound
+widget's value by key across pages, and that kept value beats the URL of a page the
+session enters again; it also drops from the new page's query parameters every value
+whose key was last bound on another page (the pages share keys: ``surface``,
+``o1_lr``, ...).  So when a run enters a page, `setup_page` reads the link as the
+browser asked for it, forgets the session's values of the keys it names, puts dropped
+values back into the URL, and the controls (`app_ui.fields`) write each valid link
+value into the widget's state.  Keys the link does not name keep the session's values.
 """
 
 from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs
 
 import streamlit as st
 
@@ -57,6 +67,7 @@ LANG_KEY = "lang"  # ?lang=ko: always in the link, so a shared link keeps its la
 PAGE_KEYS = frozenset({LANG_KEY, PRESENT_KEY})  # read by every page, not by a control
 _LANG_STATE = "_lang"  # the session's language, for pages opened without ?lang
 _LANG_SWITCH = "_lang_switch"
+_LAST_PAGE = "_last_page"  # the page the session's previous run showed
 _PRESENT_ON = ("1", "true", "yes", "on")
 _PRESENT_OFF = ("0", "false", "no", "off")
 
@@ -111,6 +122,17 @@ class Page:
     top: object = None  # placeholder at the top of the page for link notes
     recommend_for: str | None = None  # a surface other than the page's own: its advice applies
     compact: bool = False  # a phone: charts take their narrow-screen layout
+    link: dict[str, list[str]] = field(default_factory=dict)  # when entered from a link
+
+    def url_values(self, key: str) -> list[str]:
+        """`key`'s values in the URL: the link's when this run entered the page from one."""
+        if key in self.link:
+            return self.link[key]
+        return st.query_params.get_all(key)
+
+    def from_link(self, key: str) -> bool:
+        """Whether this run entered the page from a link that names `key`."""
+        return key in self.link
 
     @property
     def font_size(self) -> int:
@@ -244,9 +266,39 @@ def _set_presenter(on: bool) -> None:
         del st.query_params[PRESENT_KEY]
 
 
+def _requested_query_string() -> str:
+    """The query string this run was asked for (a link's, on entering a page), before
+    Streamlit drops the values bound to other pages from `st.query_params`."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return context.query_string if context is not None else ""
+
+
+def _enter_from_link(name: str) -> dict[str, list[str]]:
+    """On entering page `name`, the link's values (see the module's docstring); {} on a
+    rerun of the same page, whose URL the widgets themselves keep."""
+    entered = st.session_state.get(_LAST_PAGE) != name
+    st.session_state[_LAST_PAGE] = name
+    if not entered:
+        return {}
+    link = {
+        key: values
+        for key, values in parse_qs(_requested_query_string(), keep_blank_values=True).items()
+        if key not in PAGE_KEYS
+    }
+    for key, values in link.items():
+        if key in st.session_state:
+            del st.session_state[key]  # the link's value, not the session's, comes first
+        if key not in st.query_params:  # dropped as bound to another page: unbound now
+            st.query_params[key] = values if len(values) > 1 else values[0]
+    return link
+
+
 def setup_page(name: str, *, wide: bool = True) -> Page:
     """Configure the page and draw the shared sidebar (navigation, presenter switch)."""
-    probe = Page(name=name, dark=False, presenter=False)
+    link = _enter_from_link(name)
+    probe = Page(name=name, dark=False, presenter=False, link=link)
     language = _apply_language(probe)
     presenter = _presenter_from_url(probe)
     st.set_page_config(
@@ -256,7 +308,7 @@ def setup_page(name: str, *, wide: bool = True) -> Page:
         initial_sidebar_state="collapsed" if presenter else "auto",
     )
     page = Page(name=name, dark=_theme_is_dark(), presenter=presenter, notes=probe.notes,
-                manual_keys=probe.manual_keys, compact=_is_phone())  # fmt: skip
+                manual_keys=probe.manual_keys, compact=_is_phone(), link=link)  # fmt: skip
     page.top = st.container()
     st.html(_PAGE_CSS)
     if presenter:

@@ -1,6 +1,8 @@
-"""Sweeps: every setting at once.  A hyperparameter map (a click takes a cell's setting,
-a link opens its run on Explore), random search in rounds, fair tuning with one budget,
+"""Sweeps: every setting at once.  A hyperparameter map (a click opens a cell's run on
+Explore), random search in rounds, fair tuning with one budget,
 basins of attraction, noise ensembles, the theory of quadratics and challenges."""
+
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
@@ -9,12 +11,14 @@ import i18n
 import optim_core
 from app_ui import controls, fields, links, sections
 from app_ui import sweeps as runs
-from app_ui.page import setup_page
+from app_ui.page import LANG_KEY, setup_page
 from experiments import Experiment, RunConfig
 from experiments.challenges import GOAL, WITHIN, Challenge
+from experiments.experiment import MAX_RUNS
 from exports import sweeps as sweep_exports
 from i18n import error_text, t
 from optim_core import ParameterError, sweeps, theory, tuning
+from surfaces import FORMULA
 from viz import sweeps as figures
 
 DEFAULT = Experiment(
@@ -71,12 +75,13 @@ def use_settings(settings: dict[str, float]) -> None:
         st.session_state[f"o1_{name}"] = float(value)
 
 
-def cell_clicked(names: list[str]) -> None:
-    """`on_select` of the map: the clicked cell's hyperparameters go into the sidebar.
+def cell_clicked(experiment: Experiment, names: list[str], bound: frozenset[str]) -> None:
+    """`on_select` of the map: open the clicked cell's run on Explore.
 
-    Its run then opens on Explore from a link.  (`st.switch_page` refuses to leave a page
-    whose widgets are bound to the URL, and a link whose values differ from the widgets'
-    would lose to them: the widgets keep their values across pages by key.)"""
+    The run is `experiment` with the cell's hyperparameters.  Its URL-bound settings go
+    into the session, which keeps them by key across pages; the others (the choices:
+    surface, optimizer, ...) travel in the switch's query parameters, which Streamlit
+    refuses to set for a key bound to a widget."""
     try:
         points = st.session_state["sweep_map"]["selection"]["points"]
     except (KeyError, TypeError):
@@ -89,6 +94,19 @@ def cell_clicked(names: list[str]) -> None:
     if len(names) == 2 and isinstance(point.get("y"), (int, float)):
         cell[names[1]] = float(point["y"])
     use_settings(cell)
+    run = experiment.runs[0]
+    chosen = experiment.with_runs((replace(run, hyper={**run.resolved_hyper(), **cell}),))
+    params = links.explore_params(chosen)
+    query = {key: value for key, value in params.items() if key not in bound}
+    query[LANG_KEY] = st.query_params.get(LANG_KEY) or i18n.get_language()
+    st.switch_page(links.EXPLORE_PAGE, query_params=query)
+
+
+def surface_name(experiment: Experiment) -> str:
+    """The surface as a figure names it: a typed function by its formula."""
+    if experiment.surface == FORMULA:
+        return experiment.formula
+    return controls.surface_title(experiment.surface)
 
 
 def settings_text(settings: dict[str, float], optimizer: str) -> str:
@@ -97,7 +115,7 @@ def settings_text(settings: dict[str, float], optimizer: str) -> str:
 
 def explore_link(experiment: Experiment, label: str) -> None:
     """A link that opens `experiment`'s run (the sidebar's settings) on Explore."""
-    params = {**links.explore_params(experiment), "lang": i18n.get_language()}
+    params = {**links.explore_params(experiment), LANG_KEY: i18n.get_language()}
     st.page_link(links.EXPLORE_PAGE, label=label, icon=":material/search:", query_params=params)
 
 
@@ -157,13 +175,9 @@ def show_map(experiment: Experiment, criterion: str, tolerance: float) -> None:
     figure = figures.map_figure(result, theory=quad, convention=run.convention, dark=page.dark,
                                 font_size=page.font_size)  # fmt: skip
     st.caption(t("sweeps.map.hint"))
-    event = st.plotly_chart(figure, key="sweep_map", on_select=lambda: cell_clicked(names),
-                            selection_mode="points", theme=None, config=sections.PLOTLY_CONFIG)  # fmt: skip
-    if event and event.get("selection", {}).get("points"):
-        chosen = {n: run.resolved_hyper()[n] for n in names}
-        explore_link(
-            experiment, t("sweeps.map.open_clicked", settings=settings_text(chosen, run.optimizer))
-        )
+    bound = frozenset(page.url_keys - page.manual_keys)  # the sidebar's URL-bound controls
+    st.plotly_chart(figure, key="sweep_map", on_select=lambda: cell_clicked(experiment, names, bound),
+                    selection_mode="points", theme=None, config=sections.PLOTLY_CONFIG)  # fmt: skip
     diverged = int((result.diverged_at >= 0).sum())
     st.caption(t("sweeps.map.summary", cells=result.values.size, diverged=diverged,
                  steps=result.steps))  # fmt: skip
@@ -261,8 +275,7 @@ def show_tune(experiment: Experiment, criterion: str, tolerance: float) -> None:
         steps=experiment.steps, progress=progress, **settings,
     ))  # fmt: skip
     criterion_title = figures.criterion_title(criterion, tolerance)
-    caption = figures.tuning_caption(result, experiment.start_point,
-                                     controls.surface_title(experiment.surface))  # fmt: skip
+    caption = figures.tuning_caption(result, experiment.start_point, surface_name(experiment))
     st.plotly_chart(figures.tuning_figure(result, caption, dark=page.dark, font_size=page.font_size),
                     key="tune_chart", theme=None, config=sections.PLOTLY_CONFIG)  # fmt: skip
     rows = []
@@ -276,6 +289,13 @@ def show_tune(experiment: Experiment, criterion: str, tolerance: float) -> None:
             t("sweeps.tune.col.diverged"): f"{int((rounds.diverged_at >= 0).sum())} / {len(rounds.values)}",
         })  # fmt: skip
     st.dataframe(rows, hide_index=True, width="stretch")
+    at_best = tuple(RunConfig(search.optimizer, hyper=dict(best[0])) for search in result.results
+                    if (best := search.best()) is not None)  # fmt: skip
+    if at_best:
+        params = links.experiment_params(experiment.with_runs(at_best[:MAX_RUNS]))
+        st.page_link(links.COMPARE_PAGE, label=t("sweeps.tune.compare_best"),
+                     icon=":material/compare_arrows:",
+                     query_params={**params, LANG_KEY: i18n.get_language()})  # fmt: skip
 
 
 def show_basins(experiment: Experiment) -> None:

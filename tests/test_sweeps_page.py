@@ -5,6 +5,7 @@ builder in `tests/test_sweeps_figures.py`; the click on a cell in a real browser
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs
 
 import numpy as np
@@ -15,6 +16,7 @@ import optim_core
 from app_ui import links
 from experiments import Experiment, presets
 from i18n import t
+from surfaces import FORMULA
 from tests.test_app import PAGES, assert_clean, link_notes, open_page, ran, same_settings
 
 SWEEPS = links.SWEEPS_PAGE
@@ -134,3 +136,32 @@ def test_the_best_cell_can_be_taken_into_the_sidebar_and_opened_on_explore():
     assert_clean(explore)
     assert ran(explore).runs[0].hyper["lr"] == expected["lr"]
     assert ran(explore).runs[0].hyper["momentum"] == expected["momentum"]
+
+
+QUADRATIC = {"surface": FORMULA, "formula": "x^2 + 10y^2", "o1_opt": "sgd"}
+
+
+def test_a_typed_quadratic_gets_its_map_with_the_theory_lines():
+    at = open_page(SWEEPS, {**QUADRATIC, "res": "8"})
+    assert_clean(at)
+    assert not link_notes(at)
+    assert at.selectbox(key="surface").value == FORMULA
+    assert ran(at).formula == "x^2 + 10y^2"
+    (chart,) = at.get("plotly_chart")
+    figure = json.loads(chart.proto.spec)
+    # Hessian diag(2, 20): GD is stable for lr < 2/20 = 0.1, fastest at 2/(2 + 20) = 1/11.
+    lines = sorted(s["x0"] for s in figure["layout"]["shapes"] if s["type"] == "line")
+    assert lines == pytest.approx([1 / 11, 0.1], rel=1e-12)
+    names = [trace.get("name") or "" for trace in figure["data"]]
+    assert any("2/λ" in name and "0.1" in name for name in names)
+
+
+VIEW_SIZES = {"map": {"res": "8"}, "tune": {"budget": "4"}, "basins": {"bres": "10"}}
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_view_runs_on_a_typed_formula(view):
+    at = open_page(SWEEPS, {**QUADRATIC, "view": view, "steps": "40", **VIEW_SIZES.get(view, {})})
+    assert_clean(at)
+    assert not link_notes(at)
+    assert len(at.get("plotly_chart")) == (0 if view == "challenge" else 1)

@@ -9,6 +9,7 @@ from app_ui.page import setup_page
 from app_ui.text import message, plain
 from experiments import Experiment, presets, settings_data
 from i18n import error_text, t
+from netlab.experiments import is_lab_settings
 from optim_core import ParameterError
 from viz import preview
 
@@ -37,7 +38,7 @@ def open_settings_file() -> None:
         except UnicodeDecodeError:
             raise ParameterError("settings file", upload.name, "UTF-8 JSON text") from None
         data = settings_data(text)
-        if lab_ui.is_lab_settings(data):
+        if is_lab_settings(data):
             lab_ui.open_lab_file(data)
             return
         experiment = Experiment.from_dict(data)

@@ -158,3 +158,27 @@ def test_a_search_range_in_the_file_reaches_the_sliders(shown):
     record = dataclasses.replace(CUSTOM["search"], lr_range=(-7.5, 1.0))
     upload(lab_exports.settings_json("search", record))
     assert shown[-1][1].lr_range == (-7.5, 1.0)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_command_line_says_how_to_open_a_lab_file(lang, tmp_path, capsys):
+    from exports import cli
+
+    path = tmp_path / "lab.settings.json"
+    path.write_text(lab_exports.settings_json("batch_norm", CUSTOM["batch_norm"]), encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["settings", str(path), "--format", "png", "csv", "--out", str(tmp_path / "out"),
+                  "--lang", lang])  # fmt: skip
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    with i18n.use_language(lang):
+        expected = i18n.t("lab.cli.open_in_app", file=str(path))
+    assert err.count("\n") == 1 and expected in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+    # A surfaces settings file still exports as before.
+    surfaces_file = tmp_path / "bowl.settings.json"
+    from experiments import presets
+
+    surfaces_file.write_text(presets.get("dlfs_ch6").experiment.to_json(), encoding="utf-8")
+    assert cli.main(["settings", str(surfaces_file), "-f", "csv", "-o", str(tmp_path / "csv")]) == 0
+    assert list((tmp_path / "csv").iterdir())

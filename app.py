@@ -3,11 +3,13 @@ a preset with its exact settings on Compare, or on Explore when it has one run).
 
 import streamlit as st
 
+from app_ui import lab as lab_ui
 from app_ui import links, runs, sections
 from app_ui.page import setup_page
 from app_ui.text import message, plain
-from experiments import Experiment, presets
+from experiments import Experiment, presets, settings_data
 from i18n import error_text, t
+from netlab.experiments import is_lab_settings
 from optim_core import ParameterError
 from viz import preview
 
@@ -16,8 +18,9 @@ SETTINGS_FILE_LIMIT = 256 * 1024  # bytes: a settings file is a few kB
 
 
 def open_settings_file() -> None:
-    """Open a settings file saved by the export panel or the command line; a file that is
-    not valid settings gets a message naming the problem, and the page stays as it is."""
+    """Open a settings file saved by an export panel (the training lab's too) or the
+    command line; a file that is not valid settings gets a message naming the problem, and
+    the page stays as it is."""
     upload = st.file_uploader(
         t("app.home.open_settings"), type="json", key="_settings_file",
         help=t("app.home.open_settings_help"),
@@ -34,7 +37,11 @@ def open_settings_file() -> None:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise ParameterError("settings file", upload.name, "UTF-8 JSON text") from None
-        experiment = Experiment.from_json(text)
+        data = settings_data(text)
+        if is_lab_settings(data):
+            lab_ui.open_lab_file(data)
+            return
+        experiment = Experiment.from_dict(data)
     except ParameterError as error:
         st.error(
             t(

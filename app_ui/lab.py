@@ -23,7 +23,7 @@ import streamlit as st
 
 import i18n
 import optim_core
-from app_ui import controls, fields, sections
+from app_ui import controls, fields, links, sections
 from app_ui.page import Page
 from experiments import RunConfig
 from exports import lab as lab_exports
@@ -40,6 +40,13 @@ CACHE_ENTRIES = 12
 MAX_OPTIMIZERS = 6
 UI_MAX_STEPS = 3000
 INIT_OPTIONS = ("he", "xavier", "0.01", "1")
+# The controls' bounds, by URL name (shared by the controls and `lab_params`).
+INT_RANGES = {"units": (10, 300), "layers": (1, 8), "batch": (1, 1000), "n_opt": (1, MAX_OPTIMIZERS),
+              "steps": (1, UI_MAX_STEPS), "seed": (0, 2**31 - 1), "res": (5, 41), "scales": (1, 16),
+              "patience": (0, 50), "rounds": (1, 6), "trials": (2, 16), "keep": (1, 16)}  # fmt: skip
+FLOAT_RANGES = {"lr": (1e-4, 1.0), "wd": (0.0, 0.5), "dropout": (0.0, 0.8)}
+# Base-10 exponent ranges of the random search's sliders (session state, not the URL).
+RANGE_SLIDERS = {"lr_range": (-8.0, 1.0), "decay_range": (-10.0, 0.0)}
 
 _EXECUTOR = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="lab")
 _LOCK = threading.Lock()
@@ -119,13 +126,16 @@ def submit(kind: str, settings: Any) -> LabJob:
 # --- controls ----------------------------------------------------------------------------
 
 
-def _int(page: Page, key: str, label: str, default: int, low: int, high: int, container) -> int:
+def _int(page: Page, key: str, label: str, default: int, container) -> int:
+    low, high = INT_RANGES[key]
     return fields.int_control(page, key, t(label), default, low, high,
                               help=t(label + "_help"), container=container)  # fmt: skip
 
 
-def _float(page: Page, key: str, label: str, default: float, low: float, high: float, container,
-           *, log: bool = False) -> float:  # fmt: skip
+def _float(
+    page: Page, key: str, label: str, default: float, container, *, log: bool = False
+) -> float:
+    low, high = FLOAT_RANGES[key]
     param = Param(key, default, "", low=low, high=high, log=log, ui_low=low if not log else max(low, 1e-5),
                   ui_high=high)  # fmt: skip
     return fields.float_control(page, key, param, default, label=t(label), help=t(label + "_help"),
@@ -144,22 +154,22 @@ def init_title(init: Any) -> str:
 
 def network_controls(page: Page, container, *, layers: int = 4) -> dict[str, Any]:
     """Steps, seed, the network's shape, activation, initialisation, batch size."""
-    units = _int(page, "units", "lab.ctl.units", 100, 10, 300, container)
-    depth = _int(page, "layers", "lab.ctl.layers", layers, 1, 8, container)
+    units = _int(page, "units", "lab.ctl.units", 100, container)
+    depth = _int(page, "layers", "lab.ctl.layers", layers, container)
     activation = fields.choice(page, "act", t("lab.ctl.activation"), ex.ACTIVATION_CHOICES[::-1],
                                "relu", titles=lambda a: t(f"lab.act.{a}"), container=container,
                                help=t("lab.ctl.activation_help"))  # fmt: skip
     init = fields.choice(page, "init", t("lab.ctl.init"), INIT_OPTIONS, "he", titles=lambda i: init_title(_init_value(i)),
                          container=container, help=t("lab.ctl.init_help"))  # fmt: skip
-    batch = _int(page, "batch", "lab.ctl.batch", 100, 1, 1000, container)
+    batch = _int(page, "batch", "lab.ctl.batch", 100, container)
     return dict(
         hidden=(units,) * depth, activation=activation, init=_init_value(init), batch_size=batch
     )
 
 
 def common_controls(page: Page, container, steps: int) -> tuple[int, int]:
-    return (_int(page, "steps", "lab.ctl.steps", steps, 1, UI_MAX_STEPS, container),
-            _int(page, "seed", "lab.ctl.seed", 0, 0, 2**31 - 1, container))  # fmt: skip
+    return (_int(page, "steps", "lab.ctl.steps", steps, container),
+            _int(page, "seed", "lab.ctl.seed", 0, container))  # fmt: skip
 
 
 def optimizer_runs(page: Page, container) -> tuple[ex.OptimizerRun, ...]:
@@ -167,7 +177,7 @@ def optimizer_runs(page: Page, container) -> tuple[ex.OptimizerRun, ...]:
     (the same controls as Compare); the book's four by default."""
     defaults = tuple(RunConfig(o.optimizer, dict(o.hyperparameters), o.convention)
                      for o in ex.BOOK_OPTIMIZERS)  # fmt: skip
-    count = _int(page, "n_opt", "lab.ctl.optimizers", len(defaults), 1, MAX_OPTIMIZERS, container)
+    count = _int(page, "n_opt", "lab.ctl.optimizers", len(defaults), container)
     runs = []
     for slot in range(1, count + 1):
         name = controls.slot_optimizer(slot, defaults)
@@ -191,40 +201,186 @@ def settings_controls(page: Page, kind: str, container) -> Any:
         directions = fields.choice(page, "dirs", t("lab.ctl.directions"), ("pca", "random"), "pca",
                                    titles=lambda d: t(f"lab.dirs.{d}"), container=container,
                                    help=t("lab.ctl.directions_help"), horizontal=True)  # fmt: skip
-        resolution = _int(page, "res", "lab.ctl.resolution", 19, 5, 41, container)
+        resolution = _int(page, "res", "lab.ctl.resolution", 19, container)
         return ex.WhereTheyWent(comparison, directions, resolution)
     if kind == "init":
         steps, seed = common_controls(page, container, 400)
         activation = fields.choice(page, "act", t("lab.ctl.activation"), ex.ACTIVATION_CHOICES[::-1],
                                    "relu", titles=lambda a: t(f"lab.act.{a}"), container=container,
                                    help=t("lab.ctl.activation_help"))  # fmt: skip
-        lr = _float(page, "lr", "lab.ctl.lr", 0.01, 1e-4, 1.0, container, log=True)
+        lr = _float(page, "lr", "lab.ctl.lr", 0.01, container, log=True)
         return ex.Initialisation(ex.ActivationHistograms(seed=seed),
                                  ex.InitComparison(activation=activation, steps=steps, lr=lr, seed=seed))  # fmt: skip
     if kind == "batch_norm":
         steps, seed = common_controls(page, container, 120)
-        scales = _int(page, "scales", "lab.ctl.scales", 16, 1, 16, container)
-        lr = _float(page, "lr", "lab.ctl.lr", 0.01, 1e-4, 1.0, container, log=True)
+        scales = _int(page, "scales", "lab.ctl.scales", 16, container)
+        lr = _float(page, "lr", "lab.ctl.lr", 0.01, container, log=True)
         return ex.BatchNormComparison(scales, steps, lr, seed)
     if kind == "overfitting":
         steps, seed = common_controls(page, container, 900)
-        decay = _float(page, "wd", "lab.ctl.weight_decay", 0.1, 0.0, 0.5, container)
-        dropout = _float(page, "dropout", "lab.ctl.dropout", 0.2, 0.0, 0.8, container)
-        patience = _int(page, "patience", "lab.ctl.patience", 5, 0, 50, container)
+        decay = _float(page, "wd", "lab.ctl.weight_decay", 0.1, container)
+        dropout = _float(page, "dropout", "lab.ctl.dropout", 0.2, container)
+        patience = _int(page, "patience", "lab.ctl.patience", 5, container)
         return ex.Overfitting(decay, dropout, patience, steps=steps, seed=seed)
     steps, seed = common_controls(page, container, 200)
     names = [n for n in optim_core.names() if optim_core.spec(n).family == "first_order"]
     optimizer = fields.choice(page, "opt", t("app.ctl.optimizer"), names, "sgd",
                               titles=controls.optimizer_title, container=container)  # fmt: skip
-    rounds = _int(page, "rounds", "lab.ctl.rounds", 3, 1, 6, container)
-    trials = _int(page, "trials", "lab.ctl.trials", 8, 2, 16, container)
-    keep = _int(page, "keep", "lab.ctl.keep", 3, 1, 16, container)
-    lr_range = container.slider(t("lab.ctl.lr_range"), -8.0, 1.0, (-4.0, 0.0), 0.5, key="lr_range",
-                                help=t("lab.ctl.lr_range_help"))  # fmt: skip
-    decay_range = container.slider(t("lab.ctl.decay_range"), -10.0, 0.0, (-8.0, -4.0), 0.5,
+    rounds = _int(page, "rounds", "lab.ctl.rounds", 3, container)
+    trials = _int(page, "trials", "lab.ctl.trials", 8, container)
+    keep = _int(page, "keep", "lab.ctl.keep", 3, container)
+    # Session state holds the ranges (a settings file opened on Home sets them there).
+    st.session_state.setdefault("lr_range", (-4.0, 0.0))
+    st.session_state.setdefault("decay_range", (-8.0, -4.0))
+    lr_range = container.slider(t("lab.ctl.lr_range"), *RANGE_SLIDERS["lr_range"], step=0.5,
+                                key="lr_range", help=t("lab.ctl.lr_range_help"))  # fmt: skip
+    decay_range = container.slider(t("lab.ctl.decay_range"), *RANGE_SLIDERS["decay_range"], step=0.5,
                                    key="decay_range", help=t("lab.ctl.decay_range_help"))  # fmt: skip
     return ex.RandomSearch(optimizer, rounds, trials, keep, tuple(lr_range), tuple(decay_range),
                            steps=steps, seed=seed)  # fmt: skip
+
+
+# --- settings files and links --------------------------------------------------------------
+
+
+def _checked(key: str, value: Any) -> Any:
+    if key in INT_RANGES:
+        low, high = INT_RANGES[key]
+        return Param(key, low, "", kind="int", low=low, high=high).validate(value, owner="lab")
+    low, high = FLOAT_RANGES[key]
+    return Param(key, low, "", low=low, high=high).validate_one(value, owner="lab")
+
+
+def _network_params(record: Any) -> dict[str, str]:
+    hidden = record.hidden
+    if not isinstance(hidden, tuple) or not hidden or len(set(hidden)) != 1:
+        raise ParameterError("hidden", hidden, "a list of equal layer widths (the page's controls)")
+    init = record.init if record.init in ("he", "xavier") else links.value_text(record.init)
+    if isinstance(record.init, bool) or init not in INIT_OPTIONS:
+        raise ParameterError("init", record.init, "one of " + ", ".join(INIT_OPTIONS))
+    if record.activation not in ex.ACTIVATION_CHOICES:
+        raise ParameterError(
+            "activation", record.activation, "one of " + ", ".join(ex.ACTIVATION_CHOICES)
+        )
+    return {"units": hidden[0], "layers": len(hidden), "act": record.activation, "init": init,
+            "batch": record.batch_size, "steps": record.steps, "seed": record.seed}  # fmt: skip
+
+
+def _optimizer_params(runs: Any) -> dict[str, str]:
+    if not isinstance(runs, tuple):
+        raise ParameterError("optimizers", runs, "a list of optimizers")
+    params: dict[str, Any] = {"n_opt": len(runs)}
+    for slot, run in enumerate(runs, start=1):
+        config = RunConfig.from_dict({"optimizer": run.optimizer, "hyper": run.hyperparameters,
+                                      "convention": run.convention, "schedule": run.schedule})  # fmt: skip
+        params.update(links.run_params(slot, config))
+    return params
+
+
+def _rebuilt(kind: str, values: dict[str, Any], record: Any) -> Any:
+    """The record the page's controls build from `values` (as `settings_controls` does)."""
+    network = dict(hidden=(values.get("units"),) * (values.get("layers") or 0),
+                   batch_size=values.get("batch"), steps=values["steps"], seed=values["seed"])  # fmt: skip
+    if kind in ("compare", "where"):
+        comparison = record if kind == "compare" else record.comparison
+        page = dataclasses.replace(
+            comparison, **network, activation=values["act"], init=_init_value(values["init"])
+        )
+        if kind == "compare":
+            return page
+        return ex.WhereTheyWent(page, values["dirs"], values["res"])
+    if kind == "init":
+        seed = values["seed"]
+        return ex.Initialisation(ex.ActivationHistograms(seed=seed),
+                                 ex.InitComparison(activation=values["act"], steps=values["steps"],
+                                                   lr=values["lr"], seed=seed))  # fmt: skip
+    if kind == "batch_norm":
+        return ex.BatchNormComparison(
+            values["scales"], values["steps"], values["lr"], values["seed"]
+        )
+    if kind == "overfitting":
+        return ex.Overfitting(values["wd"], values["dropout"], values["patience"], steps=values["steps"],
+                              seed=values["seed"])  # fmt: skip
+    return ex.RandomSearch(values["opt"], values["rounds"], values["trials"], values["keep"],
+                           values["lr_range"], values["decay_range"], steps=values["steps"],
+                           seed=values["seed"])  # fmt: skip
+
+
+def lab_params(kind: str, record: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    """The lab page's query parameters (and the search's two range sliders, which live in
+    session state) that set every control to `record`; a record the controls cannot show
+    exactly (a value out of their range, unequal layer widths, ...) raises `ParameterError`."""
+    values: dict[str, Any] = {}
+    state: dict[str, Any] = {}
+    if kind in ("compare", "where"):
+        comparison = record if kind == "compare" else record.comparison
+        values.update(_network_params(comparison))
+        values.update(_optimizer_params(comparison.optimizers))
+        if kind == "where":
+            if record.directions not in ("pca", "random"):
+                raise ParameterError("directions", record.directions, "pca or random")
+            values.update(dirs=record.directions, res=record.resolution)
+    elif kind == "init":
+        training = record.training
+        values.update(
+            steps=training.steps, seed=training.seed, act=training.activation, lr=training.lr
+        )
+    elif kind == "batch_norm":
+        values.update(steps=record.steps, seed=record.seed, scales=record.scales, lr=record.lr)
+    elif kind == "overfitting":
+        values.update(steps=record.steps, seed=record.seed, wd=record.weight_decay,
+                      dropout=record.dropout, patience=record.patience)  # fmt: skip
+    else:
+        first_order = [n for n in optim_core.names() if optim_core.spec(n).family == "first_order"]
+        if record.optimizer not in first_order:
+            raise ParameterError("optimizer", record.optimizer, "one of " + ", ".join(first_order))
+        values.update(steps=record.steps, seed=record.seed, opt=record.optimizer, rounds=record.rounds,
+                      trials=record.trials, keep=record.keep)  # fmt: skip
+        for key, (low, high) in RANGE_SLIDERS.items():
+            bounds = getattr(record, key)
+            pair = ex._log_range(key, bounds)
+            if not (low <= pair[0] <= pair[1] <= high) or any(2 * b != round(2 * b) for b in pair):
+                raise ParameterError(
+                    key, bounds, f"exponents in [{low:g}, {high:g}] in steps of 0.5"
+                )
+            state[key] = values[key] = pair
+    if kind == "init" and values["act"] not in ex.ACTIVATION_CHOICES:
+        raise ParameterError(
+            "activation", values["act"], "one of " + ", ".join(ex.ACTIVATION_CHOICES)
+        )
+    for key in [k for k in values if k in INT_RANGES or k in FLOAT_RANGES]:
+        values[key] = _checked(key, values[key])
+    rebuilt = _rebuilt(kind, values, record)
+    for name in (f.name for f in dataclasses.fields(record)):
+        if getattr(rebuilt, name) != getattr(record, name):
+            raise ParameterError(
+                name, getattr(record, name), f"{getattr(rebuilt, name)} (the page's controls)"
+            )
+    params = {"exp": kind} | {k: links.value_text(v) for k, v in values.items() if k not in state}
+    return params, state
+
+
+def is_lab_settings(data: Any) -> bool:
+    """Whether settings file data is the training lab's (its export names the experiment)."""
+    return isinstance(data, dict) and "lab_experiment" in data
+
+
+def file_params(data: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    """`lab_params` of a lab settings file's data; anything wrong raises `ParameterError`."""
+    try:
+        record = ex.from_settings(data)
+        return lab_params(data["lab_experiment"], record)
+    except (TypeError, ValueError, OverflowError) as error:  # a field of the wrong shape
+        raise ParameterError(
+            "settings file", type(error).__name__, "the fields the lab exports"
+        ) from None
+
+
+def open_lab_file(data: Any) -> None:
+    """Open the training lab with a lab settings file's settings (`ParameterError` if bad)."""
+    params, state = file_params(data)
+    st.session_state.update(state)
+    st.switch_page(links.LAB_PAGE, query_params=params)
 
 
 # --- figures -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from experiments import Experiment
+from experiments import Experiment, RunConfig
 from experiments.presets import Preset
 from optim_core import schedules, spec
 from surfaces import FORMULA
@@ -65,21 +65,27 @@ def experiment_params(experiment: Experiment, *, layout: str | None = None) -> d
         params["fd_step"] = value_text(float(experiment.fd_step))
     params["n"] = str(len(experiment.runs))
     for slot, run in enumerate(experiment.runs, start=1):
-        prefix = f"o{slot}_"
-        params[prefix + "opt"] = run.optimizer
-        params[prefix + "conv"] = spec(run.optimizer).convention(run.convention).name
-        for name, value in run.resolved_hyper().items():
-            params[prefix + name] = value_text(value)
-        if run.label:
-            params[prefix + "label"] = run.label
-        if run.schedule:
-            config = schedules.normalize(run.schedule)
-            params[prefix + "sched"] = config["name"]
-            for name, value in config.items():
-                if name != "name":
-                    params[f"{prefix}sched_{name}"] = value_text(value)
+        params.update(run_params(slot, run))
     if layout:
         params["layout"] = layout
+    return params
+
+
+def run_params(slot: int, run: RunConfig) -> dict[str, str]:
+    """The query parameters of optimizer slot `slot` (the `o<slot>_` controls)."""
+    prefix = f"o{slot}_"
+    params = {prefix + "opt": run.optimizer,
+              prefix + "conv": spec(run.optimizer).convention(run.convention).name}  # fmt: skip
+    for name, value in run.resolved_hyper().items():
+        params[prefix + name] = value_text(value)
+    if run.label:
+        params[prefix + "label"] = run.label
+    if run.schedule:
+        config = schedules.normalize(run.schedule)
+        params[prefix + "sched"] = config["name"]
+        for name, value in config.items():
+            if name != "name":
+                params[f"{prefix}sched_{name}"] = value_text(value)
     return params
 
 

@@ -8,6 +8,6 @@ above the maths packages (`optim_core`, `surfaces`) and below the figures and pa
 'bowl'
 """
 
-from experiments.experiment import Experiment, RunConfig
+from experiments.experiment import Experiment, RunConfig, settings_data
 
-__all__ = ["Experiment", "RunConfig"]
+__all__ = ["Experiment", "RunConfig", "settings_data"]

@@ -223,20 +223,25 @@ class Experiment:
     @classmethod
     def from_json(cls, text: str) -> Experiment:
         """Settings from JSON text; anything wrong with it raises `ParameterError`."""
-        if not isinstance(text, str) or len(text) > MAX_SETTINGS_CHARS:
-            size = len(text) if isinstance(text, str) else type(text).__name__
-            raise ParameterError(
-                "settings file", size, f"JSON text of at most {MAX_SETTINGS_CHARS} characters"
-            )
-        try:
-            data = json.loads(text, parse_int=_json_int)
-        except json.JSONDecodeError as error:
-            raise ParameterError("settings file", str(error), "valid JSON") from None
-        except RecursionError:
-            raise ParameterError(
-                "settings file", "nested too deeply", "valid JSON of a few levels"
-            ) from None
-        return cls.from_dict(data)
+        return cls.from_dict(settings_data(text))
+
+
+def settings_data(text: str) -> Any:
+    """The JSON data of a settings file (any kind: the surfaces' or the training lab's);
+    text too long, not JSON or nested too deeply raises `ParameterError`."""
+    if not isinstance(text, str) or len(text) > MAX_SETTINGS_CHARS:
+        size = len(text) if isinstance(text, str) else type(text).__name__
+        raise ParameterError(
+            "settings file", size, f"JSON text of at most {MAX_SETTINGS_CHARS} characters"
+        )
+    try:
+        return json.loads(text, parse_int=_json_int)
+    except json.JSONDecodeError as error:
+        raise ParameterError("settings file", str(error), "valid JSON") from None
+    except RecursionError:
+        raise ParameterError(
+            "settings file", "nested too deeply", "valid JSON of a few levels"
+        ) from None
 
 
 def _json_int(digits: str) -> int | float:

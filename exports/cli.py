@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import NoReturn
 
 import i18n
-from experiments import Experiment, presets
+from experiments import Experiment, presets, settings_data
 from exports import options as opts
 from exports.core import export
 from foundation.params import Param, ParameterError
 from i18n import t
+from netlab.experiments import is_lab_settings
 
 USAGE_ERROR = 2
 
@@ -192,7 +193,14 @@ def load_settings(path: Path) -> Experiment:
     except OSError as error:
         allowed = f"a readable file ({error.strerror})"
         raise ParameterError("settings file", str(path), allowed) from None
-    return Experiment.from_json(text)
+    data = settings_data(text)
+    if is_lab_settings(data):
+        raise LabSettingsFile(str(path))
+    return Experiment.from_dict(data)
+
+
+class LabSettingsFile(Exception):
+    """A training lab settings file: it opens in the app or a notebook, not here."""
 
 
 def _list(what: str) -> None:
@@ -273,6 +281,8 @@ def _main(argv: list[str]) -> int:
         return 0
     try:
         run(args)
+    except LabSettingsFile as lab:
+        parser.exit(USAGE_ERROR, f"{parser.prog}: {t('lab.cli.open_in_app', file=str(lab))}\n")
     except ParameterError as error:
         parser.exit(
             USAGE_ERROR, f"{parser.prog}: {t('export.cli.error')}: {i18n.error_text(error)}\n"

@@ -542,6 +542,11 @@ _NESTED = {"comparison": OptimizerComparison, "histograms": ActivationHistograms
            "training": InitComparison}  # fmt: skip
 
 
+def is_lab_settings(data: Any) -> bool:
+    """Whether settings file data is the lab's (its export names the experiment)."""
+    return isinstance(data, Mapping) and "lab_experiment" in data
+
+
 def from_settings(data: Mapping[str, Any]) -> Any:
     """The experiment a settings file describes (`{"lab_experiment": kind, "settings":
     {...}}`, as the page exports it); unknown kinds or fields raise `ParameterError`.

@@ -253,7 +253,7 @@ def _checked(key: str, value: Any) -> Any:
 
 def _network_params(record: Any) -> dict[str, str]:
     hidden = record.hidden
-    if not isinstance(hidden, tuple) or not hidden or len(set(hidden)) != 1:
+    if not isinstance(hidden, tuple) or not hidden or any(h != hidden[0] for h in hidden):
         raise ParameterError("hidden", hidden, "a list of equal layer widths (the page's controls)")
     init = record.init if record.init in ("he", "xavier") else links.value_text(record.init)
     if isinstance(record.init, bool) or init not in INIT_OPTIONS:
@@ -338,7 +338,7 @@ def lab_params(kind: str, record: Any) -> tuple[dict[str, str], dict[str, Any]]:
                       trials=record.trials, keep=record.keep)  # fmt: skip
         for key, (low, high) in RANGE_SLIDERS.items():
             bounds = getattr(record, key)
-            pair = ex._log_range(key, bounds)
+            pair = ex.log_range(key, bounds)
             if not (low <= pair[0] <= pair[1] <= high) or any(2 * b != round(2 * b) for b in pair):
                 raise ParameterError(
                     key, bounds, f"exponents in [{low:g}, {high:g}] in steps of 0.5"

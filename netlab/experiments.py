@@ -478,8 +478,8 @@ class RandomSearch:
             self.keep, owner="netlab"
         )
         lr_range, decay_range = (
-            _log_range("lr_range", self.lr_range),
-            _log_range("decay_range", self.decay_range),
+            log_range("lr_range", self.lr_range),
+            log_range("decay_range", self.decay_range),
         )
         rng = np.random.default_rng([self.seed, 5])
         out = []
@@ -517,7 +517,7 @@ def _final(curve: np.ndarray | None) -> float:
     return float(curve[-1])
 
 
-def _log_range(name: str, bounds: Sequence[float]) -> tuple[float, float]:
+def log_range(name: str, bounds: Sequence[float]) -> tuple[float, float]:
     try:
         low, high = (float(b) for b in bounds)
     except (TypeError, ValueError):

@@ -19,13 +19,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import timing  # noqa: E402  (benchmarks/timing.py, next to this script)
 
 import optim_core  # noqa: E402
 import surfaces  # noqa: E402
@@ -34,13 +35,7 @@ REPEATS = 7
 
 
 def best_of(fn, repeats: int = REPEATS) -> float:
-    fn()  # warm-up: compile, caches
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return timing.best_of(fn, repeats, warm=True)
 
 
 class SeedAdam:

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import itertools
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import timing  # noqa: E402  (benchmarks/timing.py, next to this script)
 
 import optim_core  # noqa: E402
 import surfaces  # noqa: E402
@@ -46,14 +47,7 @@ def chart(surface: surfaces.Surface):
 
 
 def best_of(fn, repeats: int = REPEATS, warm: bool = True) -> float:
-    if warm:
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return timing.best_of(fn, repeats, warm)
 
 
 def new_formula_chart() -> None:

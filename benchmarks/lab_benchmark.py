@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,17 +32,14 @@ from netlab import experiments  # noqa: E402
 from netlab.training import NetSpec, single_threaded_blas, train_runs  # noqa: E402
 
 REFERENCE_STEPS = 1000
+import timing  # noqa: E402  (benchmarks/timing.py, next to this script)
+
 REPEATS = 3
 GOAL_SECONDS = 10.0
 
 
 def best_of(fn, repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return timing.best_of(fn, repeats, warm=False)
 
 
 def plain_numpy_loop(steps: int = REFERENCE_STEPS) -> None:

@@ -27,6 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import timing  # noqa: E402  (benchmarks/timing.py, next to this script)
+
 import optim_core  # noqa: E402
 import surfaces  # noqa: E402
 
@@ -36,13 +38,7 @@ BASIN_RESOLUTION, BASIN_STEPS = 200, 500
 
 
 def best_of(fn, repeats: int = REPEATS) -> float:
-    fn()  # warm-up: compile, caches
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return timing.best_of(fn, repeats, warm=True)
 
 
 def map_grid() -> dict[str, np.ndarray]:

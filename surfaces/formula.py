@@ -43,6 +43,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from foundation.params import Param, ParameterError
+from surfaces import syntax
 from surfaces.core import FORMULA
 
 if TYPE_CHECKING:
@@ -516,7 +517,7 @@ def parse_formula(text: str) -> ParsedFormula:
     tokens = tokenize(text)
     python, positions = python_text(tokens, text)
     try:
-        tree = ast.parse(python, mode="eval")
+        tree = syntax.parse(python, mode="eval")
     except SyntaxError as error:
         raise _syntax_error(text, error, tokens, positions) from None
     walker = _Walker(text, python, positions)

@@ -29,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 from numba import carray, cfunc, njit
 
+from surfaces import syntax
 from surfaces.compiled import VALUE_BATCH_SIGNATURE, VALUE_GRAD_BATCH_SIGNATURE
 
 OPS = (
@@ -63,7 +64,7 @@ class Program:
 def translate(name: str, source: str, first_free: int | None = None) -> Program:
     """The function `name` of `source` (printed by `surfaces.derive`) as a program."""
     function = next(
-        node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)
+        node for node in syntax.parse(source).body if isinstance(node, ast.FunctionDef)
         and node.name == name
     )  # fmt: skip
     arguments = [a.arg for a in function.args.args]

@@ -21,7 +21,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from surfaces import _generated_numpy
+from surfaces import _generated_numpy, syntax
 
 MAX_TRANSLATED = 64  # expressions whose JavaScript is kept
 _HERE = Path(__file__).parent
@@ -93,12 +93,12 @@ def _function(definition: ast.FunctionDef, js_name: str, parameter_names: tuple[
 
 @lru_cache(maxsize=2)
 def _module_functions(filename: str) -> dict[str, ast.FunctionDef]:
-    tree = ast.parse((_HERE / filename).read_text(encoding="utf-8"))
+    tree = syntax.parse((_HERE / filename).read_text(encoding="utf-8"))
     return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
 
 
 def _source_functions(source: str) -> dict[str, ast.FunctionDef]:
-    return {n.name: n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
+    return {n.name: n for n in syntax.parse(source).body if isinstance(n, ast.FunctionDef)}
 
 
 @lru_cache(maxsize=MAX_TRANSLATED)

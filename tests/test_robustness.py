@@ -9,6 +9,7 @@ the whole input space of `run` and of the settings and URL parsers; a short fuzz
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import warnings
@@ -490,3 +491,17 @@ def test_a_link_with_hundreds_of_unknown_parameters_lists_twenty():
     assert len(notes) == 1 and notes[0].count("made_up_") == 20
     assert "880 more" in notes[0]
     assert not any(key.startswith("made_up_") for key in at.query_params)
+
+
+def test_python_is_parsed_one_thread_at_a_time():
+    """CPython 3.11 raises SystemError when two threads build ASTs at once (surfaces.syntax);
+    the app's code parses only through the lock."""
+    packages = ("foundation", "i18n", "surfaces", "optim_core", "experiments", "netlab", "viz",
+                "exports", "app_ui", "pages")  # fmt: skip
+    sources = [ROOT / "app.py", *(p for name in packages for p in (ROOT / name).rglob("*.py"))]
+    parsing = [
+        p.relative_to(ROOT).as_posix()
+        for p in sources
+        if re.search(r"\bast\.parse\(", p.read_text(encoding="utf-8"))
+    ]
+    assert parsing == ["surfaces/syntax.py"]

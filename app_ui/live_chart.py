@@ -260,7 +260,7 @@ def apply_commit(key: str, experiment_json: str) -> None:
             for name, value in (run.get("values") or {}).items():
                 if name.startswith(SCHEDULE_PREFIX):
                     param_name = name.removeprefix(SCHEDULE_PREFIX)
-                    param = {p.name: p for p in schedules.spec(schedule["name"]).all_params}
+                    param = {p.name: p for p in controls.schedule_params(schedule["name"])}
                     value = _validated(param[param_name], value, schedule_owner)
                     schedule[param_name] = value
                     updates[f"o{slot}_{name}"] = value

@@ -44,6 +44,7 @@ __all__ = [
     "SCHEDULES",
     "WARMUP",
     "WARMUP_LATEX",
+    "NumpyOps",
     "Schedule",
     "ScheduleSpec",
     "constant",
@@ -58,6 +59,7 @@ __all__ = [
     "plateau_options",
     "power_decay",
     "spec",
+    "warmup_rule",
     "with_warmup",
 ]
 
@@ -182,7 +184,7 @@ class NumpyOps:
         return np.asarray(values, dtype=np.float64)[index]
 
 
-class ScalarOps:
+class _ScalarOps:
     """The few operations argument rules need, on plain Python numbers (exact ints)."""
 
     floor = staticmethod(math.floor)
@@ -573,7 +575,7 @@ def _one_cycle_arguments(config: Mapping[str, Any], lr: Any, total_steps: Any, o
 
 
 def _build_one_cycle(config: Mapping[str, Any], lr: float, total_steps: int) -> Schedule:
-    return one_cycle(**_one_cycle_arguments(config, lr, total_steps, ScalarOps))
+    return one_cycle(**_one_cycle_arguments(config, lr, total_steps, _ScalarOps))
 
 
 def _one_cycle_config_rule(t: Any, p: Mapping[str, Any], ops: Any) -> Any:

@@ -29,6 +29,9 @@ CASES = {
     "warm-up": ("o1_sched=exponential&o1_sched_decay_steps=30", "o1_sched_warmup_steps",
                 "c.values.runs[0].sched_warmup_steps"),
     "one-cycle steps": ("o1_sched=one_cycle", "steps", "c.values.steps"),
+    # reduce-on-plateau's options go to the engine's loss-driven logic, not to the factors
+    "plateau factor": ("o1_sched=plateau&o1_sched_patience=0&o1_sched_threshold=0.3",
+                       "o1_sched_factor", "c.values.runs[0].sched_factor"),
 }  # fmt: skip
 
 

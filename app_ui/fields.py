@@ -19,6 +19,7 @@ URL values are strings: everything is parsed and validated here, at the edge.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -73,6 +74,11 @@ def _log_values(low: float, high: float) -> list[float]:
             if low * (1 - 1e-12) <= v <= high * (1 + 1e-12):
                 values.append(v)
     return values
+
+
+@functools.lru_cache(maxsize=512)  # bounded: typed formulas make Params of their own
+def _grid_labels(param: Param) -> dict[float, str]:
+    return {value: number_text(value) for value in grid(param)}
 
 
 def grid(param: Param) -> list[float]:
@@ -179,9 +185,7 @@ def float_control(
     """A select_slider over `grid(param)`; exact values from the URL or code are kept."""
     page.url_keys.add(key)
     where = container or st
-    labels: dict[float, str] = {}
-    for value in grid(param):
-        labels[value] = number_text(value)
+    labels = dict(_grid_labels(param))
     labels.setdefault(float(default), number_text(default))
     current = st.session_state.get(key)
     if isinstance(current, (int, float)) and not isinstance(current, bool):
@@ -200,7 +204,7 @@ def float_control(
         label,
         options=options,
         value=float(default),
-        format_func=lambda v: labels.get(v, number_text(v)),
+        format_func=lambda v: labels[v] if v in labels else number_text(v),
         key=key,
         help=_help(help, param),
         bind=BIND,

@@ -2,6 +2,7 @@
 
     python benchmarks/load_benchmark.py                       # 20, 50 and 100 sessions
     python benchmarks/load_benchmark.py --sessions 100 --duration 120 --interval 5
+    python benchmarks/load_benchmark.py --sessions 100 --replicas 2   # behind nginx
 
 Starts ``streamlit run app.py`` on a free loopback port (or uses ``--url``), then opens
 N sessions from this one process.  Each is what a browser tab does on the wire: a
@@ -18,6 +19,12 @@ time.  Loopback only (the URL must be 127.0.0.1 or localhost), bounded by ``--du
 The goal (issue 14): 100 sessions each changing a setting every 5 s for 2 minutes, no
 error, p95 below 1 s, RSS growth below 100 MB.  Times on a shared machine are noisy; the
 clients run on the same cores as the server.
+
+``--replicas N`` starts N servers behind nginx with the repository's own
+``deploy/nginx.conf`` (its ports replaced), the set-up README "Serve a class" describes:
+each session sends its own affinity cookie, as each browser would, and the memory and CPU
+reported are the replicas' together.  One Streamlit server runs every session's script
+under one interpreter lock, so it uses one core at most.
 """
 
 from __future__ import annotations
@@ -27,9 +34,14 @@ import asyncio
 import contextlib
 import os
 import random
+import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -46,7 +58,7 @@ from tests.browser import harness  # noqa: E402
 PAGE_NAME = "Compare"
 QUERY = "lang=en"
 STEP_KEY = "steps"  # the bound number_input whose value the sessions change
-CHART_KEY = "compare_chart"  # the main chart's key
+CHART_KEY = "compare_live"  # the main chart's key: Compare's live chart (a component)
 STEP_RANGE = (60, 400)
 CONNECT_SPREAD = 10.0  # seconds over which the sessions open, as a class arrives
 
@@ -95,11 +107,11 @@ class Session:
                 element_kind = element.WhichOneof("type")
                 if element_kind == "exception":
                     raise RuntimeError(f"exception element: {element.exception.message[:200]}")
-                if element_kind == "plotly_chart" and element.plotly_chart.id.endswith(
+                if element_kind == "bidi_component" and element.bidi_component.id.endswith(
                     f"-{CHART_KEY}"
                 ):
                     chart_at = time.perf_counter() - began
-                    self.chart_steps = _last_frame(element.plotly_chart.spec)
+                    self.chart_steps = _chart_steps(element.bidi_component)
                 if element_kind == "number_input" and element.number_input.id.endswith(
                     f"-{STEP_KEY}"
                 ):
@@ -121,10 +133,13 @@ class Session:
         import websockets
 
         host = urlparse(self.url).netloc
+        # deploy/nginx.conf's affinity cookie, as nginx would have set it for this tab
+        cookie = {"Cookie": f"app_replica={self.rng.getrandbits(64):016x}"}
         try:
             async with websockets.connect(
                 f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
                 open_timeout=timeout, ping_interval=None,  # a browser tab does not ping
+                additional_headers=cookie,
             ) as socket:  # fmt: skip
                 began = time.perf_counter()
                 await asyncio.wait_for(self.rerun(socket), timeout)
@@ -154,20 +169,20 @@ class Session:
             self.stats.errors.append(f"{type(error).__name__}: {str(error)[:200]}")
 
 
-def _last_frame(spec: str) -> str | None:
-    """The label of the last step of a chart's animation slider (its number of steps)."""
+def _chart_steps(component) -> str | None:
+    """The number of steps the live chart draws, from the data the page sent it."""
     import json
 
-    sliders = json.loads(spec).get("layout", {}).get("sliders") or [{}]
-    steps = sliders[0].get("steps") or [{}]
-    return steps[-1].get("label")
+    if component.WhichOneof("data") != "json":
+        return None
+    return str(int(json.loads(component.json)["steps"]["value"]))
 
 
-def process_figures(pid: int) -> tuple[float, float]:
-    """(resident MB, CPU seconds) of a process and its children, from /proc."""
+def process_figures(pids: list[int]) -> tuple[float, float]:
+    """(resident MB, CPU seconds) of processes and their children, from /proc."""
     rss, cpu = 0.0, 0.0
     ticks = os.sysconf("SC_CLK_TCK")
-    for candidate in [pid, *_children(pid)]:
+    for candidate in [c for pid in pids for c in (pid, *_children(pid))]:
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -194,7 +209,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def load(url: str, sessions: int, duration: float, interval: float, timeout: float,
-               seed: int, pid: int | None) -> dict:  # fmt: skip
+               seed: int, pids: list[int], *, changes: int | None = None,
+               spread: float = CONNECT_SPREAD) -> dict:  # fmt: skip
+    """`sessions` tabs arriving over `spread` seconds, each changing the steps every
+    `interval` seconds until `duration` is over (or `changes` times)."""
     stats = Stats()
     rng = random.Random(seed)
     deadline = time.monotonic() + duration
@@ -202,26 +220,32 @@ async def load(url: str, sessions: int, duration: float, interval: float, timeou
 
     async def watch() -> None:
         while time.monotonic() < deadline + timeout:
-            peak[0] = max(peak[0], process_figures(pid)[0])
+            peak[0] = max(peak[0], process_figures(pids)[0])
             await asyncio.sleep(1.0)
 
     async def start(index: int) -> None:
-        await asyncio.sleep(CONNECT_SPREAD * index / max(sessions, 1))
-        await Session(url, stats, random.Random(rng.random())).run(deadline, interval, timeout)
+        await asyncio.sleep(spread * index / max(sessions, 1))
+        await Session(url, stats, random.Random(rng.random())).run(deadline, interval, timeout,
+                                                                    changes)  # fmt: skip
 
-    # One tab first, so the baseline holds what any server holds after its first visitor
-    # (the imports and the compiled engine), not the bare process.
-    await Session(url, Stats(), random.Random(seed)).run(time.monotonic() + 1, 5.0, timeout)
-    rss0, cpu0 = process_figures(pid) if pid else (float("nan"), 0.0)
+    # One tab per replica first, so the baseline holds what any server holds after its
+    # first visitor (the imports and the compiled engine), not the bare process.
+    for _ in range(4 * max(len(pids), 1)):
+        await Session(url, Stats(), random.Random(seed)).run(time.monotonic() + 1, 5.0, timeout)
+    rss0, cpu0 = process_figures(pids) if pids else (float("nan"), 0.0)
+    each0 = [process_figures([pid])[1] for pid in pids]
+    client0 = sum(os.times()[:2])
     began = time.monotonic()
-    watcher = asyncio.create_task(watch()) if pid else None
+    watcher = asyncio.create_task(watch()) if pids else None
     await asyncio.gather(*(start(i) for i in range(sessions)))
     if watcher:
         watcher.cancel()
     elapsed = time.monotonic() - began
-    rss1, cpu1 = process_figures(pid) if pid else (float("nan"), 0.0)
+    rss1, cpu1 = process_figures(pids) if pids else (float("nan"), 0.0)
     return {"stats": stats, "rss_before": rss0, "rss_peak": max(peak[0], rss1), "rss_after": rss1,
-            "cpu": cpu1 - cpu0, "elapsed": elapsed}  # fmt: skip
+            "cpu": cpu1 - cpu0, "client_cpu": sum(os.times()[:2]) - client0,
+            "cpu_each": [process_figures([pid])[1] - c for pid, c in zip(pids, each0, strict=True)],
+            "elapsed": elapsed}  # fmt: skip
 
 
 def report(sessions: int, result: dict) -> str:
@@ -236,8 +260,31 @@ def report(sessions: int, result: dict) -> str:
         f"first load p95 {percentile(stats.first_load, 95):.2f} s; "
         f"server RSS {result['rss_before']:.0f} -> peak {result['rss_peak']:.0f} -> "
         f"{result['rss_after']:.0f} MB (+{result['rss_after'] - result['rss_before']:.0f}); "
-        f"server CPU {result['cpu']:.0f} s ({cpu_share:.2f} cores, {per_rerun:.3f} s a page run)"
+        f"server CPU {result['cpu']:.0f} s ({cpu_share:.2f} cores, {per_rerun:.3f} s a page run); "
+        f"clients' CPU {result['client_cpu'] / result['elapsed']:.2f} cores"
     )
+
+
+@contextlib.contextmanager
+def balancer(urls: list[str]) -> Iterator[str]:
+    """nginx with deploy/nginx.conf in front of `urls`, on a free loopback port."""
+    port = harness.free_port()
+    config = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    servers = "".join(f"        server {urlparse(u).netloc};\n" for u in urls)
+    config = re.sub(r"(?:        server 127\.0\.0\.1:\d+;\n)+", servers, config)
+    config = config.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    config = config.replace("http {", "http {\n    access_log off;", 1)
+    with tempfile.TemporaryDirectory() as prefix:
+        path = Path(prefix) / "nginx.conf"
+        path.write_text(config, encoding="utf-8")
+        directives = f"daemon off; pid {prefix}/nginx.pid; error_log {prefix}/error.log;"
+        process = subprocess.Popen(["nginx", "-p", prefix, "-c", str(path), "-g", directives])
+        try:
+            harness.wait_for_health(f"http://127.0.0.1:{port}", process)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -248,18 +295,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds one rerun may take")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--url", help="an already running server (loopback only)")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="servers behind nginx (deploy/nginx.conf); needs nginx")  # fmt: skip
     args = parser.parse_args(argv)
     if args.url and urlparse(args.url).hostname not in ("127.0.0.1", "localhost"):
         parser.error("--url must be a loopback address (127.0.0.1 or localhost)")
+    if args.replicas > 1 and (args.url or not shutil.which("nginx")):
+        parser.error("--replicas needs nginx on the PATH and no --url")
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before the run "
-          "(clients and server share them)")  # fmt: skip
+          f"(clients and server share them); {args.replicas} replica(s)")  # fmt: skip
     failures = 0
     with contextlib.ExitStack() as stack:
-        url = args.url or stack.enter_context(harness.streamlit_server())
-        pid = harness.server_pid(url) if not args.url else None
+        if args.url:
+            url, pids = args.url, []
+        else:
+            urls = [stack.enter_context(harness.streamlit_server()) for _ in range(args.replicas)]
+            pids = [harness.server_pid(u) for u in urls]
+            url = urls[0] if args.replicas == 1 else stack.enter_context(balancer(urls))
         for sessions in args.sessions:
             result = asyncio.run(load(url, sessions, args.duration, args.interval, args.timeout,
-                                      args.seed, pid))  # fmt: skip
+                                      args.seed, pids))  # fmt: skip
             print(report(sessions, result), flush=True)
             for error in sorted(set(result["stats"].errors))[:5]:
                 print(f"      error: {error}")

@@ -56,7 +56,7 @@ async def soak(url: str, pid: int, sessions: int, duration: float, idle: float,
 
     async def sample_until(end: float) -> None:
         while time.monotonic() < end:
-            samples.append((time.monotonic() - began, process_figures(pid)[0]))
+            samples.append((time.monotonic() - began, process_figures([pid])[0]))
             await asyncio.sleep(SAMPLE_EVERY)
 
     async def tab_after_tab(index: int) -> int:

@@ -68,7 +68,10 @@ def test_every_run_but_lbfgs_is_recomputed_in_the_browser_with_the_sidebar_keys(
         expected = set() if spec.family == "lbfgs" else {f"o{slot}_{p.name}" for p in spec.params}
         assert keys == expected
         assert np.array_equal(
-            np.reshape(sent["server"]["path"], (-1, 2)), trajectories[slot - 1].path
+            live_chart.unpacked(sent["server"]["path"]).reshape(-1, 2), trajectories[slot - 1].path
+        )
+        assert np.array_equal(
+            live_chart.unpacked(sent["server"]["loss"]), trajectories[slot - 1].loss
         )
     assert {c["key"] for c in data["surface"]["controls"]} == {"rosenbrock_a", "rosenbrock_b"}
     assert all(data["strings"].values())

@@ -15,6 +15,14 @@ const MOMENTUM_SLOTS = ["velocity", "m_bar", "m_hat"]; // viz.arrows._MOMENTUM_S
 // Canvas dash patterns for the Plotly dash names of viz.style.OPTIMIZER_DASH (pixels).
 const DASH_PATTERNS = { solid: [], dash: [9, 5], dot: [2, 4], dashdot: [9, 4, 2, 4] };
 
+// Numbers the server sent as base64 of little-endian float64 (live_chart.packed).
+// Idempotent: the same data object may be rendered again.
+function unpack(value) {
+  if (value instanceof Float64Array) return value;
+  const bytes = Uint8Array.from(atob(value.f64), (c) => c.charCodeAt(0));
+  return new Float64Array(bytes.buffer);
+}
+
 function quantize(value, control) {
   if (control.int) return Math.round(value);
   const digits = control.log ? 3 : 4;
@@ -214,6 +222,12 @@ class LiveChart {
     }
     this.deferred = null;
     this.sentSeq = data.commitSeq;
+    const draws = unpack(data.noiseDraws);
+    for (const run of data.runs) {
+      run.server.path = unpack(run.server.path);
+      run.server.loss = unpack(run.server.loss);
+      if (run.browser) run.browser.noise = draws;
+    }
     const structure = JSON.stringify([data.mode, data.strings, data.runs.map((r) =>
       [r.label, r.optimizer, r.schedule.title, runControls(r).map((c) => c.key)]),
       data.surface.controls.map((c) => c.key)]);

@@ -48,6 +48,24 @@ def server_pid(url: str) -> int:
     return _SERVER_PIDS[url]
 
 
+def wait_for_health(url: str, process: subprocess.Popen) -> None:
+    """Wait until Streamlit's health endpoint at `url` answers (through a proxy too)."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            detail = process.stderr.read().decode()[-2000:] if process.stderr else ""
+            raise RuntimeError(f"{process.args[0]} exited: {detail}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer in time")
+        time.sleep(0.25)
+
+
 @contextlib.contextmanager
 def streamlit_server(script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
     """Run `streamlit run script` on a free loopback port; yields the base URL."""
@@ -65,19 +83,7 @@ def streamlit_server(script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     _SERVER_PIDS[url] = process.pid
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {process.stderr.read().decode()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start in time")
-            time.sleep(0.25)
+        wait_for_health(url, process)
         yield url
     finally:
         _SERVER_PIDS.pop(url, None)

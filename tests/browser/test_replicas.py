@@ -1,0 +1,56 @@
+"""README "Serve a class" in a real browser: two replicas behind nginx with
+deploy/nginx.conf.  Tabs with different affinity cookies get the live chart and download
+an export, which only the replica holding the tab's session can serve."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+
+import pytest
+
+from benchmarks import load_benchmark
+from i18n import t
+from tests.browser import harness
+
+LIVE_CANVAS = (
+    "() => [...document.querySelectorAll('*')]"
+    ".some(e => e.shadowRoot && e.shadowRoot.querySelector('.lc canvas'))"
+)
+
+
+@pytest.fixture(scope="module")
+def front():
+    if shutil.which("nginx") is None:
+        if os.environ.get("CI"):
+            pytest.fail("nginx is not installed (apt-get install nginx)")
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    with contextlib.ExitStack() as stack:
+        urls = [stack.enter_context(harness.streamlit_server()) for _ in range(2)]
+        yield stack.enter_context(load_benchmark.balancer(urls))
+
+
+def test_tabs_behind_nginx_keep_their_replica_for_downloads(browser, front):
+    cookies = set()
+    for _ in range(3):
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+        try:
+            page.goto(f"{front}/Compare?lang=en")
+            page.wait_for_function(LIVE_CANVAS)
+            cookies |= {c["value"] for c in context.cookies() if c["name"] == "app_replica"}
+            page.get_by_text(t("export.panel.title")).click()
+            page.get_by_role("button", name=t("export.panel.render")).click()
+            with page.expect_download() as download:
+                page.locator("[data-testid='stDownloadButton'] button").first.click()
+            assert download.value.failure() is None
+            with open(download.value.path(), "rb") as file:
+                assert file.read(4) == b"\x89PNG"
+            assert errors == []
+        finally:
+            context.close()
+    assert len(cookies) == 3  # each tab got its own affinity cookie

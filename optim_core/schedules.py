@@ -559,7 +559,9 @@ def _alpha(help_text: str) -> Param:
     )
 
 
-def _one_cycle_arguments(config: Mapping[str, Any], lr: Any, total_steps: Any, ops: Any):
+def _one_cycle_arguments(
+    config: Mapping[str, Any], lr: Any, total_steps: Any, ops: Any
+) -> dict[str, Any]:
     """`one_cycle`'s arguments for the registry's config (factors of ``lr``)."""
     # The cycle fills what is left of the run after the warm-up.
     cycle_steps = ops.maximum(total_steps - config["warmup_steps"], 1)

@@ -3,7 +3,7 @@ the contour, the paths, the hot controls, the player and the state inspector, an
 the browser engine (`optim_core.jscodegen`, `surfaces.jscode`) on every input event.
 
 The server stays the source of truth.  The component gets everything the engine needs
-from the server (the schedule's factors, the seeded noise draws, L-BFGS's path), redraws
+from the server (the schedule's config, the seeded noise draws, L-BFGS's path), redraws
 while a control moves and sends nothing; when a control is released it sends the new
 values as a trigger (`commit`), `apply_commit` writes them into the widgets' session
 state, and the rerun that follows updates the URL, the exports and the settings files
@@ -34,14 +34,14 @@ from app_ui.page import Page
 from experiments import Experiment
 from foundation.params import Param, ParameterError
 from i18n import t
-from optim_core import engine, jscodegen
+from optim_core import engine, jscodegen, schedules
 from surfaces import jscode
 from viz import background, layout, style
 
 ASSETS = Path(__file__).with_name("live")
 COMPONENT_NAME = "optimizer_playground.live_chart"
-# The steps control reaches this far without a rerun; the noise draws and schedule
-# factors are sent for as many steps.
+# The steps control reaches this far without a rerun; the noise draws are sent for as
+# many steps.
 MIN_LIVE_STEPS = 300
 LIVE_STEP_KEY = "k"  # Explore's inspected step (URL-bound, as before)
 STRING_KEYS = (
@@ -120,6 +120,25 @@ def _param_label(param: Param) -> str:
     return f"{name} {symbol}".strip()
 
 
+SCHEDULE_PREFIX = "sched_"  # a run's schedule controls: widget keys o<slot>_sched_<param>
+
+
+def _schedule_data(config: dict[str, Any], slot: int) -> dict[str, Any]:
+    """The run's schedule controls: its number parameters (the bool and list ones stay in
+    the sidebar), named `sched_<param>` in the run's values."""
+    params = controls.schedule_params(config["name"])
+    return {
+        "title": t("live_schedule.heading", name=controls.schedule_title(config["name"])),
+        "controls": [
+            _control(f"o{slot}_{SCHEDULE_PREFIX}{p.name}", p, config[p.name], _param_label(p))
+            | {"name": SCHEDULE_PREFIX + p.name}
+            for p in params
+            if p.kind in ("float", "int")
+        ],
+        "plateauKeys": list(jscodegen.PLATEAU_KEYS),
+    }
+
+
 def _run_data(experiment: Experiment, index: int, trajectory, label: str, color: str,
               slot: int, steps_max: int) -> dict[str, Any]:  # fmt: skip
     """One run's part of the chart's data."""
@@ -134,7 +153,6 @@ def _run_data(experiment: Experiment, index: int, trajectory, label: str, color:
             noise=experiment.noise, noise_mode=experiment.noise_mode, seed=experiment.seed,
             gradient=experiment.gradient, fd_step=experiment.fd_step, **hyper,
         )  # fmt: skip
-        browser["factors"] = packed(browser["factors"])
     return {
         "label": label,
         "color": color,
@@ -162,6 +180,9 @@ def _run_data(experiment: Experiment, index: int, trajectory, label: str, color:
             }
             for s in spec.state
         ],
+        "schedule": _schedule_data(schedules.normalize(run.schedule), slot)
+        if browser is not None
+        else {"title": "", "controls": [], "plateauKeys": []},
     }
 
 
@@ -253,9 +274,20 @@ def apply_commit(key: str, experiment_json: str) -> None:
             updates["noise"] = _validated(engine.NOISE, commit["noise"], "noise")
         for run in commit.get("runs") or []:
             slot = int(run["slot"])
-            spec = optim_core.spec(experiment.runs[slot - 1].optimizer)
+            config = experiment.runs[slot - 1]
+            spec = optim_core.spec(config.optimizer)
+            schedule = schedules.normalize(config.schedule)
+            schedule_owner = f"{schedule['name']} schedule"
             for name, value in (run.get("values") or {}).items():
-                updates[f"o{slot}_{name}"] = _validated(spec.param(name), value, spec.name)
+                if name.startswith(SCHEDULE_PREFIX):
+                    param_name = name.removeprefix(SCHEDULE_PREFIX)
+                    param = {p.name: p for p in controls.schedule_params(schedule["name"])}
+                    value = _validated(param[param_name], value, schedule_owner)
+                    schedule[param_name] = value
+                    updates[f"o{slot}_{name}"] = value
+                else:
+                    updates[f"o{slot}_{name}"] = _validated(spec.param(name), value, spec.name)
+            schedules.normalize(schedule)  # the checks that span several parameters
         if "step" in commit:
             updates[LIVE_STEP_KEY] = max(0, int(commit["step"]))
     except (ParameterError, KeyError, TypeError, ValueError, IndexError):

@@ -9,6 +9,8 @@ From an input event to the painted frame that shows the new trajectories, on Com
   the page commits it to the server afterwards, and the next press waits for that rerun;
 - a key press on a surface parameter's slider (the bowl's b): the browser also redraws the
   contour image and follows the minimum (`contourImage`, `followCritical` in chart.js);
+- a key press on a schedule parameter's slider (run 1's t_mul: every run is on a
+  cosine-with-restarts schedule, whose factors the browser recomputes on every input);
 - a pointer move of the start marker (a drag: nothing may reach the server until the
   pointer is released; the websocket messages the page sends during the drag are counted).
 
@@ -37,7 +39,12 @@ KEY_PRESSES = 30
 POINTER_MOVES = 80
 RECOMPUTES = 40
 COMMIT_WAIT_MS = 400  # longer than the chart's COMMIT_DELAY_MS
-PAGES = {"Compare (4 x 300 steps)": "Compare?steps=300", "Explore (300 steps)": "Explore?steps=300"}
+# Every run on a warm-restart schedule: the browser computes its factors on every input.
+RESTARTS = "&".join(f"o{slot}_sched=cosine_restarts" for slot in range(1, 5))
+PAGES = {
+    "Compare (4 x 300 steps, cosine restarts)": f"Compare?steps=300&{RESTARTS}",
+    "Explore (300 steps, cosine restarts)": "Explore?steps=300&o1_sched=cosine_restarts",
+}
 CHART = ".lc"
 
 # Every painted frame that answered input events, on the page's clock.
@@ -200,12 +207,14 @@ def main() -> int:
             settled(page)
             keys = key_press_latencies(page, "o1_lr")
             surface_keys = key_press_latencies(page, "bowl_b")
+            schedule_keys = key_press_latencies(page, "o1_sched_t_mul")
             moves, messages = drag_latencies(page, sent)
             work = work_milliseconds(page)
             contour = contour_milliseconds(page)
             print(title)
             print(line("slider key press", keys, ref_keys))
             print(line("surface parameter key press", surface_keys, ref_keys))
+            print(line("schedule parameter key press", schedule_keys, ref_keys))
             print(line("start-marker pointer move", moves, ref_moves))
             print(f"  {'recompute + draw':<28} median {statistics.median(work):6.1f} ms  "
                   f"p95 {percentile(work, 0.95):6.1f} ms (in the page, no frame wait)")  # fmt: skip
@@ -214,7 +223,7 @@ def main() -> int:
             print(
                 f"  {'messages sent during a drag':<28} {messages} ({POINTER_MOVES} pointer moves)"
             )
-            for values in (keys, surface_keys, moves):
+            for values in (keys, surface_keys, schedule_keys, moves):
                 median, p95 = summary(values)
                 ok &= median <= 16 and p95 <= 33
             ok &= messages == 0

@@ -58,7 +58,7 @@ const OptimEngine = (function () {
   }
 
   // o: {optimizer, form, hyper (Hyper field order), params, start [x, y], steps,
-  //     factors (schedule factors, >= steps), lr, plateau (6 numbers or null),
+  //     factors (schedule factors, >= steps; `run` fills them from `schedule`), lr, plateau (6 numbers or null),
   //     noise (standard normal draws [z0, z1, ...] or null), noiseSigma, noiseRelative,
   //     weightDecay, decoupled, fdStep (0: analytic), escapeRadius}
   function runFirstOrder(surface, o) {
@@ -233,6 +233,10 @@ const OptimEngine = (function () {
   }
 
   function run(surface, o) {
+    if (!o.factors) {
+      // The schedule's factors for this length, from the rules `schedulejs.py` traces.
+      o = Object.assign({}, o, { factors: OPTIM_SCHEDULES.factors(o.schedule, o.steps, o.steps) });
+    }
     return o.optimizer === "newton" ? runNewton(surface, o) : runFirstOrder(surface, o);
   }
 

@@ -208,8 +208,10 @@ def rules_source() -> str:
 
 
 def engine_source() -> str:
-    """The browser engine: the traced rules and the step loop they run in."""
-    return rules_source() + ENGINE_JS.read_text(encoding="utf-8")
+    """The browser engine: the traced rules and schedules and the step loop they run in."""
+    from optim_core.schedulejs import schedules_source
+
+    return rules_source() + schedules_source() + ENGINE_JS.read_text(encoding="utf-8")
 
 
 def browser_run(
@@ -229,10 +231,10 @@ def browser_run(
     **hyperparameters: Any,
 ) -> dict[str, Any]:
     """What `OptimEngine.run` needs to repeat `engine.run(...)` with the same arguments
-    (JSON-ready), plus what the browser needs to change it on the spot: the schedule's
-    factors and the seeded noise draws for up to `steps_max` steps (the server's draws:
-    the browser never makes up random numbers), and whether a shorter or longer run
-    keeps the factors (`stepsLive`: one-cycle spans the whole run, so it does not).
+    (JSON-ready), plus what the browser needs to change it on the spot: the normalized
+    schedule config (the browser computes its factors for any length, `schedulejs`) and
+    the seeded noise draws for up to `steps_max` steps (the server's draws: the browser
+    never makes up random numbers).
 
     L-BFGS has no browser form (its line search is SciPy's): `optimizer` must be
     first-order or Newton.
@@ -247,14 +249,7 @@ def browser_run(
     steps = engine.STEPS.validate(steps, owner="run")
     steps_max = max(steps, steps_max or steps)
     hyper = engine.validate_hyperparameters(opt, conv.name, dict(hyperparameters))
-    config = schedules.normalize(schedule) if schedule is not None else None
-    factors = np.asarray(
-        schedules.make(config, 1.0, max(steps_max, 1))(np.arange(steps_max)), float
-    )
-    exact = np.asarray(schedules.make(config, 1.0, max(steps, 1))(np.arange(steps)), float)
-    steps_live = bool(np.array_equal(factors[:steps], exact))
-    if not steps_live:  # one-cycle spans the run: only the server's length is exact
-        factors = exact
+    config = schedules.normalize(schedule)
     plateau = schedules.plateau_options(config)
     draws = engine._noise(steps_max, 1, engine.SEED.validate(seed, owner="run"), True)[0]
     rule_hyper = opt.rule.Hyper._fields if opt.rule is not None else ("damping",)
@@ -268,8 +263,7 @@ def browser_run(
         "params": list(surf.parameters),
         "start": [float(v) for v in np.broadcast_to(np.asarray(start, float), (2,))],
         "steps": steps,
-        "factors": factors.tolist(),
-        "stepsLive": steps_live,
+        "schedule": config,
         "plateau": None if not plateau else [1.0, *(plateau[k] for k in PLATEAU_KEYS)],
         "noise": draws.ravel().tolist(),
         "noiseSigma": float(engine.NOISE.validate(noise, owner="run")),

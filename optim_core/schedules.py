@@ -44,6 +44,7 @@ __all__ = [
     "SCHEDULES",
     "WARMUP",
     "WARMUP_LATEX",
+    "NumpyOps",
     "Schedule",
     "ScheduleSpec",
     "constant",
@@ -58,6 +59,7 @@ __all__ = [
     "plateau_options",
     "power_decay",
     "spec",
+    "warmup_rule",
     "with_warmup",
 ]
 
@@ -145,6 +147,64 @@ def _shaped(values: Any) -> Rates:
     return rates[()] if rates.ndim == 0 else rates
 
 
+class NumpyOps:
+    """What a step rule may call besides ``+ - * /`` and comparisons, on NumPy arrays.
+
+    Each schedule's formula is written once as a rule ``rule(t, p, ops)``: ``t`` the
+    step(s), ``p`` its arguments by name, ``ops`` this namespace.  The NumPy step
+    functions pass this class; `optim_core.schedulejs` passes one that prints the same
+    operations as JavaScript for the browser.  A rule never branches in Python on ``t``
+    or ``p``: it computes every branch and picks with ``where``.
+    """
+
+    pi = math.pi
+    where = staticmethod(np.where)
+    floor = staticmethod(np.floor)
+    cos = staticmethod(np.cos)
+    log = staticmethod(np.log)
+    log1p = staticmethod(np.log1p)
+    minimum = staticmethod(np.minimum)
+    maximum = staticmethod(np.maximum)
+    clip = staticmethod(np.clip)
+
+    @staticmethod
+    def power(base: Any, exponent: Any) -> Any:
+        return np.power(base, exponent, dtype=np.float64)
+
+    @staticmethod
+    def constant(t: Any, value: float) -> Any:
+        """``value`` at every step of ``t``."""
+        return np.full(np.shape(t), value, dtype=np.float64)
+
+    @staticmethod
+    def piece(t: Any, boundaries: Sequence[float], values: Sequence[float]) -> Any:
+        """``values[k]`` for ``boundaries[k-1] <= t < boundaries[k]``."""
+        # side="right": a step equal to a boundary already belongs to the next piece.
+        index = np.searchsorted(np.asarray(boundaries, dtype=np.float64), t, side="right")
+        return np.asarray(values, dtype=np.float64)[index]
+
+
+class _ScalarOps:
+    """The few operations argument rules need, on plain Python numbers (exact ints)."""
+
+    floor = staticmethod(math.floor)
+    minimum = staticmethod(min)
+    maximum = staticmethod(max)
+
+
+def _stepwise(rule: Callable[..., Any], arguments: Mapping[str, Any]) -> Schedule:
+    """The NumPy step function of `rule` with validated `arguments`."""
+
+    def schedule(step: Steps) -> Rates:
+        steps = _as_steps(step)
+        # Every branch of the rule is evaluated; `where` keeps the one that applies, so
+        # overflow or 0/0 in a discarded branch is no error.
+        with np.errstate(all="ignore"):
+            return _shaped(rule(steps, arguments, NumpyOps))
+
+    return schedule
+
+
 # --- schedules ----------------------------------------------------------------------
 
 
@@ -154,12 +214,11 @@ def constant(lr: float) -> Schedule:
     >>> constant(0.1)(np.arange(3)).tolist()
     [0.1, 0.1, 0.1]
     """
-    lr = _checked(_LEARNING_RATE, lr, "constant schedule")
+    return _stepwise(_constant_rule, {"lr": _checked(_LEARNING_RATE, lr, "constant schedule")})
 
-    def schedule(step: Steps) -> Rates:
-        return _shaped(np.full(np.shape(_as_steps(step)), lr))
 
-    return schedule
+def _constant_rule(t: Any, p: Mapping[str, Any], ops: Any) -> Any:
+    return ops.constant(t, p["lr"])
 
 
 def piecewise_constant(lr: float, boundaries: Sequence[int], values: Sequence[float]) -> Schedule:
@@ -192,18 +251,16 @@ def piecewise_constant(lr: float, boundaries: Sequence[int], values: Sequence[fl
             f"a list of {len(steps) + 1} multipliers (one more than boundaries)",
             owner,
         )
-    boundary_steps = np.asarray(steps, dtype=np.int64)
     with np.errstate(over="ignore"):
         rates = lr * np.asarray(multipliers, dtype=np.float64)
     if not np.all(np.isfinite(rates)):
         allowed = f"multipliers whose product with the learning rate {lr:g} is finite"
         raise ParameterError("values", values, allowed, owner)
+    return _stepwise(_piecewise_rule, {"lr": lr, "boundaries": steps, "values": multipliers})
 
-    def schedule(step: Steps) -> Rates:
-        # side="right": a step equal to a boundary already belongs to the next piece.
-        return _shaped(rates[np.searchsorted(boundary_steps, _as_steps(step), side="right")])
 
-    return schedule
+def _piecewise_rule(t: Any, p: Mapping[str, Any], ops: Any) -> Any:
+    return p["lr"] * ops.piece(t, p["boundaries"], p["values"])
 
 
 def exponential_decay(
@@ -228,15 +285,13 @@ def exponential_decay(
         decay_steps=decay_steps,
         staircase=staircase,
     )
-    lr, decay_rate = args["lr"], args["decay_rate"]
-    decay_steps, staircase = args["decay_steps"], args["staircase"]
+    return _stepwise(_exponential_rule, args)
 
-    def schedule(step: Steps) -> Rates:
-        steps = _as_steps(step)
-        exponent = steps // decay_steps if staircase else steps / decay_steps
-        return _shaped(lr * np.power(decay_rate, exponent, dtype=np.float64))
 
-    return schedule
+def _exponential_rule(t: Any, p: Mapping[str, Any], ops: Any) -> Any:
+    # t and s are whole numbers far below 2**52: floor(t / s) is exactly t // s.
+    exponent = ops.where(p["staircase"], ops.floor(t / p["decay_steps"]), t / p["decay_steps"])
+    return p["lr"] * ops.power(p["decay_rate"], exponent)
 
 
 def power_decay(lr: float, decay_steps: int, power: float) -> Schedule:
@@ -249,15 +304,12 @@ def power_decay(lr: float, decay_steps: int, power: float) -> Schedule:
     >>> power_decay(0.1, decay_steps=10, power=1.0)(np.array([0, 10, 30])).tolist()
     [0.1, 0.05, 0.025]
     """
-    args = _validated("power", lr, decay_steps=decay_steps, power=power)
-    lr, decay_steps, power = args["lr"], args["decay_steps"], args["power"]
+    return _stepwise(_power_rule, _validated("power", lr, decay_steps=decay_steps, power=power))
 
-    def schedule(step: Steps) -> Rates:
-        # A negative exponent underflows to 0 for huge powers instead of overflowing.
-        base = 1.0 + _as_steps(step) / decay_steps
-        return _shaped(lr * np.power(base, -power, dtype=np.float64))
 
-    return schedule
+def _power_rule(t: Any, p: Mapping[str, Any], ops: Any) -> Any:
+    # A negative exponent underflows to 0 for huge powers instead of overflowing.
+    return p["lr"] * ops.power(1.0 + t / p["decay_steps"], -p["power"])
 
 
 def cosine_decay(lr: float, decay_steps: int, alpha: float = 0.0) -> Schedule:
@@ -272,20 +324,18 @@ def cosine_decay(lr: float, decay_steps: int, alpha: float = 0.0) -> Schedule:
     >>> s(np.array([0, 2, 4, 9])).round(3).tolist()
     [1.0, 0.6, 0.2, 0.2]
     """
-    args = _validated("cosine", lr, decay_steps=decay_steps, alpha=alpha)
-    lr, decay_steps, alpha = args["lr"], args["decay_steps"], args["alpha"]
-
-    def schedule(step: Steps) -> Rates:
-        completed = np.minimum(_as_steps(step), decay_steps) / decay_steps
-        cosine = 0.5 * (1.0 + np.cos(np.pi * completed))
-        return _shaped(lr * ((1.0 - alpha) * cosine + alpha))
-
-    return schedule
+    return _stepwise(_cosine_rule, _validated("cosine", lr, decay_steps=decay_steps, alpha=alpha))
 
 
-def _period_start(i_restart: Any, t_mul: float) -> Any:
+def _cosine_rule(t: Any, p: Mapping[str, Any], ops: Any) -> Any:
+    completed = ops.minimum(t, p["decay_steps"]) / p["decay_steps"]
+    cosine = 0.5 * (1.0 + ops.cos(ops.pi * completed))
+    return p["lr"] * ((1.0 - p["alpha"]) * cosine + p["alpha"])
+
+
+def _period_start(i_restart: Any, t_mul: Any, ops: Any) -> Any:
     """Start of period ``i`` in units of the first period: ``sum_{k<i} t_mul**k``."""
-    return (t_mul**i_restart - 1.0) / (t_mul - 1.0)
+    return (ops.power(t_mul, i_restart) - 1.0) / (t_mul - 1.0)
 
 
 def cosine_decay_restarts(
@@ -322,30 +372,28 @@ def cosine_decay_restarts(
         m_mul=m_mul,
         alpha=alpha,
     )
-    lr, first_decay_steps = args["lr"], args["first_decay_steps"]
-    t_mul, m_mul, alpha = args["t_mul"], args["m_mul"], args["alpha"]
+    return _stepwise(_cosine_restarts_rule, args)
 
-    def schedule(step: Steps) -> Rates:
-        completed = _as_steps(step) / first_decay_steps
-        if t_mul == 1.0:
-            i_restart = np.floor(completed)
-            completed_in_period = completed - i_restart
-        else:
-            i_restart = np.floor(np.log1p(completed * (t_mul - 1.0)) / math.log(t_mul))
-            i_restart = np.where(
-                _period_start(i_restart, t_mul) > completed, i_restart - 1, i_restart
-            )
-            i_restart = np.where(
-                _period_start(i_restart + 1, t_mul) <= completed,
-                i_restart + 1,
-                i_restart,
-            )
-            completed_in_period = (completed - _period_start(i_restart, t_mul)) / (t_mul**i_restart)
-        completed_in_period = np.clip(completed_in_period, 0.0, 1.0)
-        cosine = 0.5 * m_mul**i_restart * (1.0 + np.cos(np.pi * completed_in_period))
-        return _shaped(lr * ((1.0 - alpha) * cosine + alpha))
 
-    return schedule
+def _cosine_restarts_rule(t: Any, p: Mapping[str, Any], ops: Any) -> Any:
+    t_mul, alpha = p["t_mul"], p["alpha"]
+    completed = t / p["first_decay_steps"]
+    # t_mul > 1: Keras's logarithm, then the period moved by one where it rounded wrong.
+    i_restart = ops.floor(ops.log1p(completed * (t_mul - 1.0)) / ops.log(t_mul))
+    i_restart = ops.where(
+        _period_start(i_restart, t_mul, ops) > completed, i_restart - 1, i_restart
+    )
+    i_restart = ops.where(
+        _period_start(i_restart + 1, t_mul, ops) <= completed, i_restart + 1, i_restart
+    )
+    in_period = (completed - _period_start(i_restart, t_mul, ops)) / ops.power(t_mul, i_restart)
+    # t_mul = 1: every period lasts s steps (the logarithm above is 0 / 0).
+    equal = t_mul == 1.0
+    i_restart = ops.where(equal, ops.floor(completed), i_restart)
+    in_period = ops.where(equal, completed - i_restart, in_period)
+    in_period = ops.clip(in_period, 0.0, 1.0)
+    cosine = 0.5 * ops.power(p["m_mul"], i_restart) * (1.0 + ops.cos(ops.pi * in_period))
+    return p["lr"] * ((1.0 - alpha) * cosine + alpha)
 
 
 def one_cycle(
@@ -388,30 +436,31 @@ def one_cycle(
         )
     last_steps = int(last_steps)
     last_lr = start_lr / 1000 if last_lr is None else _checked(_LAST_LR, last_lr, owner)
-    half = (total_steps - last_steps) // 2
+    arguments = {
+        "lr": lr,
+        "total_steps": total_steps,
+        "start_lr": start_lr,
+        "last_steps": last_steps,
+        "last_lr": last_lr,
+    }
+    return _stepwise(_one_cycle_rule, arguments)
 
-    def schedule(step: Steps) -> Rates:
-        steps = _as_steps(step)
 
-        def interpolate(step1: int, step2: int, rate1: float, rate2: float) -> Any:
-            # The book's _interpolate; max() only guards empty pieces (half = 0).
-            return (rate2 - rate1) * (steps - step1) / max(step2 - step1, 1) + rate1
+def _one_cycle_rule(t: Any, p: Mapping[str, Any], ops: Any) -> Any:
+    lr, total_steps, start_lr, last_lr = p["lr"], p["total_steps"], p["start_lr"], p["last_lr"]
+    half = ops.floor((total_steps - p["last_steps"]) / 2)
 
-        # Every piece is evaluated at every step; only the pieces np.select drops can
-        # overflow (a huge rate times a step far outside them).
-        with np.errstate(over="ignore", invalid="ignore"):
-            rates = np.select(
-                [steps < half, steps < 2 * half, steps < total_steps],
-                [
-                    interpolate(0, half, start_lr, lr),
-                    interpolate(half, 2 * half, lr, start_lr),
-                    interpolate(2 * half, total_steps, start_lr, last_lr),
-                ],
-                default=last_lr,
-            )
-        return _shaped(rates)
+    def interpolate(step1: Any, step2: Any, rate1: Any, rate2: Any) -> Any:
+        # The book's _interpolate; the maximum only guards empty pieces (half = 0).
+        return (rate2 - rate1) * (t - step1) / ops.maximum(step2 - step1, 1) + rate1
 
-    return schedule
+    # Every piece is evaluated at every step; only the pieces `where` drops can overflow
+    # (a huge rate times a step far outside them).
+    last_piece = ops.where(
+        t < total_steps, interpolate(2 * half, total_steps, start_lr, last_lr), last_lr
+    )
+    down = ops.where(t < 2 * half, interpolate(half, 2 * half, lr, start_lr), last_piece)
+    return ops.where(t < half, interpolate(0, half, start_lr, lr), down)
 
 
 def with_warmup(schedule: Schedule, warmup_steps: int) -> Schedule:
@@ -429,16 +478,22 @@ def with_warmup(schedule: Schedule, warmup_steps: int) -> Schedule:
     warmup_steps = _checked(WARMUP, warmup_steps, "warm-up")
     if warmup_steps == 0:
         return schedule
-    first_rate = float(schedule(0))
+    arguments = {
+        "warmup_steps": warmup_steps,
+        "schedule": schedule,
+        "first_rate": float(schedule(0)),
+    }
+    return _stepwise(warmup_rule, arguments)
 
-    def warmed_up(step: Steps) -> Rates:
-        steps = _as_steps(step)
-        after = schedule(np.maximum(steps - warmup_steps, 0))
-        # A fraction in (0, 1] first: first_rate * (t + 1) overflowed near the float limit.
-        ramp = first_rate * (np.minimum(steps + 1, warmup_steps) / warmup_steps)
-        return _shaped(np.where(steps < warmup_steps, ramp, after))
 
-    return warmed_up
+def warmup_rule(t: Any, p: Mapping[str, Any], ops: Any) -> Any:
+    """The rule of `with_warmup`: ``p["schedule"]`` is the wrapped step function and
+    ``p["first_rate"]`` its rate at step 0."""
+    warmup_steps = p["warmup_steps"]
+    after = p["schedule"](ops.maximum(t - warmup_steps, 0))
+    # A fraction in (0, 1] first: first_rate * (t + 1) overflowed near the float limit.
+    ramp = p["first_rate"] * (ops.minimum(t + 1, warmup_steps) / warmup_steps)
+    return ops.where(t < warmup_steps, ramp, after)
 
 
 # --- registry -----------------------------------------------------------------------
@@ -454,6 +509,10 @@ class ScheduleSpec:
     step function, so adding a schedule is one entry here.  `performance_based` is True
     when the rate depends on the loss (plateau): the engine then runs the logic and the
     step function is only the starting rate.
+
+    `rule(t, p, ops)` is the formula itself (see `NumpyOps`), with ``p`` the config plus
+    ``lr`` and ``total_steps``: `build`'s step functions evaluate it with NumPy and
+    `optim_core.schedulejs` prints it as JavaScript, so the browser's rates are the same.
     """
 
     name: str
@@ -464,6 +523,7 @@ class ScheduleSpec:
     reference: str
     performance_based: bool
     build: Callable[[Mapping[str, Any], float, int], Schedule]
+    rule: Callable[[Any, Mapping[str, Any], Any], Any]
 
     @property
     def all_params(self) -> tuple[Param, ...]:
@@ -499,19 +559,29 @@ def _alpha(help_text: str) -> Param:
     )
 
 
-def _build_one_cycle(config: Mapping[str, Any], lr: float, total_steps: int) -> Schedule:
+def _one_cycle_arguments(
+    config: Mapping[str, Any], lr: Any, total_steps: Any, ops: Any
+) -> dict[str, Any]:
+    """`one_cycle`'s arguments for the registry's config (factors of ``lr``)."""
     # The cycle fills what is left of the run after the warm-up.
-    cycle_steps = max(total_steps - config["warmup_steps"], 1)
+    cycle_steps = ops.maximum(total_steps - config["warmup_steps"], 1)
     # last_fraction < 1, so floor(fraction * T) <= T - 1 however the slack rounds.
-    last_phase = math.floor(config["last_fraction"] * cycle_steps + _ROUNDING_SLACK)
-    last_steps = min(last_phase, cycle_steps - 1) + 1
-    return one_cycle(
-        lr,
-        cycle_steps,
-        start_lr=config["start_factor"] * lr,
-        last_steps=last_steps,
-        last_lr=config["last_factor"] * lr,
-    )
+    last_phase = ops.floor(config["last_fraction"] * cycle_steps + _ROUNDING_SLACK)
+    return {
+        "lr": lr,
+        "total_steps": cycle_steps,
+        "start_lr": config["start_factor"] * lr,
+        "last_steps": ops.minimum(last_phase, cycle_steps - 1) + 1,
+        "last_lr": config["last_factor"] * lr,
+    }
+
+
+def _build_one_cycle(config: Mapping[str, Any], lr: float, total_steps: int) -> Schedule:
+    return one_cycle(**_one_cycle_arguments(config, lr, total_steps, _ScalarOps))
+
+
+def _one_cycle_config_rule(t: Any, p: Mapping[str, Any], ops: Any) -> Any:
+    return _one_cycle_rule(t, _one_cycle_arguments(p, p["lr"], p["total_steps"], ops), ops)
 
 
 SCHEDULES: dict[str, ScheduleSpec] = {
@@ -527,6 +597,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             reference="Plain gradient descent; Keras/torch default (no scheduler).",
             performance_based=False,
             build=lambda config, lr, total_steps: constant(lr),
+            rule=_constant_rule,
         ),
         ScheduleSpec(
             name="piecewise",
@@ -564,6 +635,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             build=lambda config, lr, total_steps: piecewise_constant(
                 lr, config["boundaries"], config["values"]
             ),
+            rule=_piecewise_rule,
         ),
         ScheduleSpec(
             name="exponential",
@@ -601,6 +673,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             build=lambda config, lr, total_steps: exponential_decay(
                 lr, config["decay_rate"], config["decay_steps"], config["staircase"]
             ),
+            rule=_exponential_rule,
         ),
         ScheduleSpec(
             name="power",
@@ -628,6 +701,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             build=lambda config, lr, total_steps: power_decay(
                 lr, config["decay_steps"], config["power"]
             ),
+            rule=_power_rule,
         ),
         ScheduleSpec(
             name="cosine",
@@ -647,6 +721,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             build=lambda config, lr, total_steps: cosine_decay(
                 lr, config["decay_steps"], config["alpha"]
             ),
+            rule=_cosine_rule,
         ),
         ScheduleSpec(
             name="cosine_restarts",
@@ -704,6 +779,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
                 config["m_mul"],
                 config["alpha"],
             ),
+            rule=_cosine_restarts_rule,
         ),
         ScheduleSpec(
             name="one_cycle",
@@ -764,6 +840,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "minus warm-up.",
             performance_based=False,
             build=_build_one_cycle,
+            rule=_one_cycle_config_rule,
         ),
         ScheduleSpec(
             name="plateau",
@@ -835,6 +912,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "threshold_mode='rel'); Keras ReduceLROnPlateau. Applied by the engine.",
             performance_based=True,
             build=lambda config, lr, total_steps: constant(lr),
+            rule=_constant_rule,
         ),
     ]
 }

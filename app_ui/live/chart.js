@@ -9,6 +9,7 @@ const ARROW_VIEW_FRACTION = 0.15; // viz.arrows.ARROW_VIEW_FRACTION
 const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
 const START_GRAB_PX = 14;
 const NARROW_WIDTH = 560; // px of the chart below which it is laid out for a phone
+const SCHEDULE_PREFIX = "sched_"; // live_chart.SCHEDULE_PREFIX
 const COMMIT_DELAY_MS = 300; // key presses closer than this commit once
 const MOMENTUM_SLOTS = ["velocity", "m_bar", "m_hat"]; // viz.arrows._MOMENTUM_SLOTS
 // Canvas dash patterns for the Plotly dash names of viz.style.OPTIMIZER_DASH (pixels).
@@ -54,6 +55,20 @@ function fromPosition(position, control) {
   if (position <= 0) return low;
   if (position >= SLIDER_POSITIONS) return high;
   return quantize(raw, control);
+}
+
+// A run's live controls: its hyperparameters, then its schedule's parameters.
+function runControls(run) {
+  return [...run.controls, ...run.schedule.controls];
+}
+
+// The run's schedule config with the values its controls hold now (`sched_<param>`).
+function scheduleConfig(base, values) {
+  const config = Object.assign({}, base);
+  for (const [name, value] of Object.entries(values)) {
+    if (name.startsWith(SCHEDULE_PREFIX)) config[name.slice(SCHEDULE_PREFIX.length)] = value;
+  }
+  return config;
 }
 
 function formatNumber(v) {
@@ -211,10 +226,11 @@ class LiveChart {
     for (const run of data.runs) {
       run.server.path = unpack(run.server.path);
       run.server.loss = unpack(run.server.loss);
-      if (run.browser) Object.assign(run.browser, { factors: unpack(run.browser.factors), noise: draws });
+      if (run.browser) run.browser.noise = draws;
     }
     const structure = JSON.stringify([data.mode, data.strings, data.runs.map((r) =>
-      [r.label, r.optimizer, r.controls.map((c) => c.key)]), data.surface.controls.map((c) => c.key)]);
+      [r.label, r.optimizer, r.schedule.title, runControls(r).map((c) => c.key)]),
+      data.surface.controls.map((c) => c.key)]);
     this.data = data;
     this.surface = this.compileSurface(data.surface.js);
     this.contourKey = null; // the browser's contour follows the new data's surface and theme
@@ -223,7 +239,7 @@ class LiveChart {
       steps: data.steps.value,
       noise: data.noise.value,
       surface: Object.fromEntries(data.surface.controls.map((c) => [c.name, c.value])),
-      runs: data.runs.map((r) => Object.fromEntries(r.controls.map((c) => [c.name, c.value]))),
+      runs: data.runs.map((r) => Object.fromEntries(runControls(r).map((c) => [c.name, c.value]))),
     };
     this.committedKey = this.inputsKey();
     if (this.image.src !== data.surface.background) this.image.src = data.surface.background;
@@ -349,6 +365,13 @@ class LiveChart {
         group.appendChild(note);
       }
       for (const control of run.controls) group.appendChild(this.controlRow(control, i));
+      if (run.schedule.controls.length) {
+        const heading = document.createElement("div");
+        heading.className = "lc-schedule-title";
+        heading.textContent = run.schedule.title;
+        group.appendChild(heading);
+        for (const control of run.schedule.controls) group.appendChild(this.controlRow(control, i));
+      }
       box.appendChild(group);
     });
     this.root.querySelectorAll(".lc-tab").forEach((tab, i) =>
@@ -436,10 +459,11 @@ class LiveChart {
           records: null, divergedAt: run.server.divergedAt, steps: this.data.steps.value };
       }
       const b = run.browser;
-      if (!b.stepsLive && v.steps !== b.steps) return null; // one-cycle spans the server's run
       const values = v.runs[i];
+      const schedule = scheduleConfig(b.schedule, values);
       const o = Object.assign({}, b, {
-        start: v.start, steps: v.steps, params, noiseSigma: v.noise,
+        start: v.start, steps: v.steps, params, noiseSigma: v.noise, schedule,
+        plateau: b.plateau && [b.plateau[0], ...run.schedule.plateauKeys.map((k) => schedule[k])],
         lr: values.lr !== undefined ? values.lr : b.lr,
         weightDecay: values.weight_decay !== undefined ? values.weight_decay : b.weightDecay,
         hyper: b.optimizer === "newton" ? [values.damping]
@@ -476,7 +500,7 @@ class LiveChart {
       noise: v.noise,
       surface: v.surface,
       runs: this.data.runs.map((run, i) => ({ slot: run.slot, values: v.runs[i] }))
-        .filter((r, i) => this.data.runs[i].controls.length),
+        .filter((r, i) => runControls(this.data.runs[i]).length),
     };
     if (this.data.mode === "explore") payload.step = this.step;
     // Sent after the frame that shows the change is painted: Streamlit's own work on the

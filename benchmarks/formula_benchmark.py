@@ -12,16 +12,17 @@
    Nearly all of it is the contour image, whose cost grows with its pixels: the bowl is
    drawn in equal aspect (900 x 450 for its 20 x 10 box) with log levels, a typed function
    at 3:2 (900 x 600) with linear levels.  So the bowl is also timed drawn the same way
-   ("drawn alike"): that ratio is the typed function's own cost.  Goal: ratio about 1
-   (at most 1.2) against the bowl drawn alike.
-4. The whole page rerun after a slider change (Streamlit's AppTest, Explore and
-   Compare): the typed formula's parameter against the bowl's.  Goal: at most 1.2.
+   ("drawn alike"): that ratio is the typed function's own cost (a new value is not
+   parsed, derived or compiled again: `tests/test_formula_speed.py`).  Goal: ratio about
+   1 (at most 1.2) against the bowl drawn alike.
 3. The same slider on a kinked formula (`abs(x - a) + abs(y + 0.7)`), whose minimum
    at the corner is found by Nelder-Mead from the grid: against the smooth one of 2.
    Goal: ratio about 1.
+4. The whole page rerun after a slider change (Streamlit's AppTest, Explore and
+   Compare): the typed formula's parameter against the bowl's.  Goal: at most 1.2.
 
-Times are the best of several repeats (the machines are shared and noisy); the ratios
-are what to compare.
+Times are the best of several repeats (in 4, the median of nine reruns; the machines are
+shared and noisy); the ratios are what to compare.
 """
 
 from __future__ import annotations

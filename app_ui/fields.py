@@ -2,7 +2,7 @@
 
 Two mechanisms, one rule: a control's URL value is a stable, language-free string.
 
-- Numbers, switches and free text use Streamlit 1.67's ``bind="query-params"``: the
+- Floats, switches and free text use Streamlit 1.67's ``bind="query-params"``: the
   widget's key is the parameter name and Streamlit keeps the URL in sync.  Streamlit
   *silently* drops a URL value it cannot use (wrong type, out of range, not an option:
   ``SessionState._seed_widget_from_url``), so every bound control first checks the raw
@@ -12,7 +12,9 @@ Two mechanisms, one rule: a control's URL value is a stable, language-free strin
   engine accepts survives a round trip exactly.
 - Choices (surface, optimizer, convention, schedule, ...) show translated titles, but a
   bound selectbox would put the title into the URL.  They are plain widgets instead,
-  read their first value from the URL and write their id back (`choice`).
+  read their first value from the URL and write their id back (`choice`).  So are
+  integers (`int_control`): Streamlit's own seeding of a bound integer input fails on
+  "inf" with an exception it does not catch.
 
 URL values are strings: everything is parsed and validated here, at the edge.
 """
@@ -226,57 +228,38 @@ def int_control(
     disabled: bool = False,
     allowed: str | None = None,
 ) -> int:
-    """A URL-bound integer input in [low, high]."""
+    """An integer input in [low, high] whose URL value is kept like a choice's (`choice`).
+
+    Not bound with ``bind="query-params"``: Streamlit 1.67 seeds a bound integer
+    `number_input` with int(float(text)), and the OverflowError of "inf" or "1e400" escapes
+    its own check (`SessionState._seed_widget_from_url` catches ValueError and TypeError),
+    ending the page in a traceback before any of our code could note the value."""
     page.url_keys.add(key)
     where = container or st
+    default = min(max(int(default), low), high)
     raw = page.url_values(key)
+    initial = default
     if raw:
         used = _check_int_text(page, key, raw[-1], low, high, allowed)
-        if not _int_widget_can_read(raw[-1]):
-            _forget_url_value(key)
         if used is not None:
+            initial = used
             take_link_value(page, key, used)
-    default = min(max(int(default), low), high)
-    return int(
+    value = int(
         where.number_input(
-            label, min_value=low, max_value=high, value=default, step=1, key=key,
-            help=help, bind=BIND, disabled=disabled,
+            label, min_value=low, max_value=high, value=initial, step=1, key=key, help=help,
+            disabled=disabled,
         )
     )  # fmt: skip
-
-
-def _int_widget_can_read(text: str) -> bool:
-    """Whether Streamlit 1.67 can seed an integer `number_input` from this URL text: it
-    reads int(float(text)), and the OverflowError of "inf" or "1e400" escapes its own
-    check (`SessionState._seed_widget_from_url` catches only ValueError and TypeError),
-    which would end the page in a traceback."""
-    try:
-        return not math.isinf(float(text))
-    except (ValueError, OverflowError):
-        return True  # text Streamlit itself rejects cleanly
-
-
-def _forget_url_value(key: str) -> None:
-    """Drop `key` from the link before a bound widget seeds itself from it (the page has
-    noted the value already).  Streamlit seeds from the query string the page was opened
-    with, which `st.query_params` cannot change, hence the session's own query-params
-    object."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    context = get_script_run_ctx()
-    if context is None:
-        return
-    with context.session_state.query_params() as params:
-        params._initial_query_params.pop(key, None)
-        params.remove_param(key)
+    sync_url(page, key, str(value), str(default))
+    return value
 
 
 def _check_int_text(
     page: Page, key: str, text: str, low: int, high: int, allowed: str | None
 ) -> int | None:
-    """Note an unusable integer from the URL; the integer used, or None.  Like the widget
-    (which reads a float and truncates it), a finite in-range number is used; a
-    fractional one says so."""
+    """Note an unusable integer from the URL; the integer used, or None.  A finite
+    in-range number is used, truncated as Streamlit reads a bound integer (int(float(text)));
+    a fractional one says so."""
     allowed = allowed or t("app.field.int_range", low=low, high=high)
     try:
         value = float(text)
@@ -288,21 +271,6 @@ def _check_int_text(
     if value != int(value):
         page.note(key, text, allowed, used=str(int(value)))
     return int(value)
-
-
-def step_slider(page: Page, key: str, label: str, default: int, high: int, *, help: str | None = None,
-                container=None) -> int:  # fmt: skip
-    """A URL-bound integer slider over 0 … high (the inspected step)."""
-    page.url_keys.add(key)
-    where = container or st
-    raw = page.url_values(key)
-    used = _check_int_text(page, key, raw[-1], 0, high, None) if raw else None
-    if high <= 0:
-        return 0
-    if used is not None:
-        take_link_value(page, key, used)
-    default = min(max(int(default), 0), high)
-    return int(where.slider(label, 0, high, default, 1, key=key, help=help, bind=BIND))
 
 
 def float_input(

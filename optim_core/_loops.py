@@ -25,7 +25,7 @@ from optim_core.optimizers import adadelta, adagrad, adam, adamax, adamw, amsgra
 
 # The definitions this file was generated from: a change to any of them changes this line,
 # which makes Numba's disk cache (keyed on this file) compile the loops again.
-DEFINITIONS_SHA256 = "bf344365e59b282a16ac4937351b9c7475b3e7f6b9a102b302f52453ff45b603"
+DEFINITIONS_SHA256 = "d50bb528cf8f60727a232c9e4bab5ee3647dc0e42ee0f176b3987c6b077aa5c8"
 
 for _module in (adadelta, adagrad, adam, adamax, adamw, amsgrad, momentum, nadam, nesterov, rmsprop, sgd,):
     teach(_module)
@@ -125,14 +125,18 @@ def run_sgd(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range(0):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range(1):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )
@@ -254,14 +258,18 @@ def run_momentum(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range(1):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range(1):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )
@@ -384,14 +392,18 @@ def run_nesterov(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range(1):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range(1):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )
@@ -516,14 +528,18 @@ def run_adagrad(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range(2):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range(1):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )
@@ -646,14 +662,18 @@ def run_rmsprop(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range(1):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range(1):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )
@@ -779,14 +799,18 @@ def run_adadelta(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range(2):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range(1):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )
@@ -919,14 +943,18 @@ def run_adam(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range(4):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range(3):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )
@@ -1064,14 +1092,18 @@ def run_amsgrad(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range(5):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range(3):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )
@@ -1207,14 +1239,18 @@ def run_adamw(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range(4):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range(3):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )
@@ -1346,14 +1382,18 @@ def run_adamax(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range(3):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range(2):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )
@@ -1489,14 +1529,18 @@ def run_nadam(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range(5):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range(3):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )

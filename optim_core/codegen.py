@@ -150,14 +150,18 @@ def run_{name}(
         # Which rows are still healthy, without a branch per row (x - x == 0 is false
         # exactly for inf and NaN), so the check vectorizes; the rare rest after it.
         for r in range(n):
-            total = 0.0  # any inf or NaN in the state propagates into the sum
+            # x - x is 0 for a finite x and NaN otherwise, so any inf or NaN in the state
+            # or in a shown quantity (η/u overflows while u is subnormal) reaches the sum.
+            total = 0.0
             for k in range({n_state}):
-                total += state[k, 2 * r] + state[k, 2 * r + 1]
+                total += (state[k, 2 * r] - state[k, 2 * r]) + (state[k, 2 * r + 1] - state[k, 2 * r + 1])
+            for k in range({n_shown}):
+                total += (shown[k, 2 * r] - shown[k, 2 * r]) + (shown[k, 2 * r + 1] - shown[k, 2 * r + 1])
             f = loss[now, lo + r]
             healthy[r] = (
                 alive[r]
                 & (abs(g[2 * r]) < GRADIENT_LIMIT) & (abs(g[2 * r + 1]) < GRADIENT_LIMIT)
-                & (total - total == 0.0) & (f - f == 0.0)
+                & (total == 0.0) & (f - f == 0.0)
                 & (grad[r, 0] - grad[r, 0] == 0.0) & (grad[r, 1] - grad[r, 1] == 0.0)
                 & (abs(new[2 * r]) <= escape_radius) & (abs(new[2 * r + 1]) <= escape_radius)
             )

@@ -133,11 +133,16 @@ const OptimEngine = (function () {
       y = fresh[1];
       const f = surface.value(x, y, p);
       grad = [surface.dx(x, y, p), surface.dy(x, y, p)];
+      // Any inf or NaN in the state or a shown quantity (η/u overflows while u is
+      // subnormal) ends the run, as in the compiled loops.
       let total = 0.0;
-      for (let k = 0; k < nState; k++) total += state[0][k] + state[1][k];
+      for (let i = 0; i < 2; i++) {
+        for (const v of state[i]) total += v - v;
+        for (const v of shown[i]) total += v - v;
+      }
       const healthy =
         Math.abs(g[0]) < GRADIENT_LIMIT && Math.abs(g[1]) < GRADIENT_LIMIT &&
-        finite(total) && finite(f) && finite(grad[0]) && finite(grad[1]) &&
+        total === 0 && finite(f) && finite(grad[0]) && finite(grad[1]) &&
         Math.abs(x) <= R && Math.abs(y) <= R;
       if (!healthy) {
         alive = false;

@@ -71,6 +71,10 @@ Schedule = Callable[[Steps], Rates]
 # far past any run (the engine's MAX_STEPS is 20,000), small enough that step arithmetic
 # stays exact in int64 and float64 (1e300 boundaries overflowed a C long).
 MAX_SCHEDULE_STEPS = 10**9
+# The largest step a schedule is evaluated at: every integer up to 2**53 is a float64, which
+# the rates are computed in.  (NumPy reads 2**63 as uint64, and its int64 cast wrapped to a
+# negative step: a negative or NaN rate.)
+MAX_STEP = 2**53
 
 WARMUP = Param(
     "warmup_steps",
@@ -127,15 +131,17 @@ def _validated(schedule_name: str, lr: Any, **values: Any) -> dict[str, Any]:
 
 
 def _as_steps(step: Steps) -> npt.NDArray[np.integer]:
-    """The step(s) as an integer array; floats and negative steps are rejected."""
+    """The step(s) as an integer array; floats, negative steps and steps past `MAX_STEP`
+    are rejected."""
+    allowed = "a non-negative integer up to 2**53, or an array of them"
     try:
         steps = np.asarray(step)
     except (TypeError, ValueError):  # ragged lists
-        raise ParameterError("step", step, "a non-negative integer or array of them") from None
+        raise ParameterError("step", step, allowed) from None
     if steps.size == 0:  # np.asarray([]) is float64, but no steps is no error
         steps = steps.astype(np.int64)
-    if not np.issubdtype(steps.dtype, np.integer) or np.any(steps < 0):
-        raise ParameterError("step", step, "a non-negative integer or array of them")
+    if not np.issubdtype(steps.dtype, np.integer) or np.any(steps < 0) or np.any(steps > MAX_STEP):
+        raise ParameterError("step", step, allowed)
     # int64 whatever came in: step arithmetic on an int8 step (t - W with W = 492)
     # raised OverflowError in NumPy 2.
     return steps.astype(np.int64, copy=False)

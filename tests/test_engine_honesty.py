@@ -160,6 +160,26 @@ def test_squared_gradient_overflow_is_divergence_not_infinite_state(name, cause)
     assert_frozen_after_divergence(traj)
 
 
+@pytest.mark.parametrize("convention", ["torch", "keras"])
+def test_shown_step_size_past_the_float_range_is_divergence(convention):
+    """Fuzz finding: with ε = 0 AdaMax's u₁ = |g₁| is subnormal (4e-318), so its shown step
+    size η/u₁ overflowed to inf while θ and the state stayed finite (diverged_at=None).  A
+    shown quantity outside the float range ends the run like a state that leaves it: the
+    other adaptive methods on this start already stop at step 1 (their g² underflows)."""
+    call = dict(start=(-5, 1e-320), steps=200, beta2=3.4e-12, eps=0, convention=convention)
+    traj, arrays = strict_run("adamax", "rastrigin", **call)
+    assert not [k for k, v in arrays.items() if not np.all(np.isfinite(v))]
+    assert traj.diverged_at == 1
+    assert_frozen_after_divergence(traj)
+    for name in ("adam", "rmsprop", "adagrad", "nadam"):
+        other = optim_core.run(name, "rastrigin", start=(-5, 1e-320), steps=200, eps=0)
+        assert other.diverged_at == 1
+    # The same u₁ a little above the overflow threshold keeps the run going.
+    fine = optim_core.run("adamax", "rastrigin", start=(-5, 1e-300), steps=200, eps=0,
+                          beta2=3.4e-12, convention=convention)  # fmt: skip
+    assert fine.diverged_at is None and np.all(np.isfinite(fine.state["step_size"]))
+
+
 @pytest.mark.parametrize(
     ("surface", "params"),
     [("rosenbrock", {"b": 1e19}), ("rosenbrock", {"b": 4.7e18}), ("bowl", {"a": 1e300})],

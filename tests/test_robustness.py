@@ -157,6 +157,36 @@ def test_a_schedule_never_gives_a_non_finite_rate():
     assert float(warmed(np.int8(0))) == pytest.approx(1 / 492)
 
 
+# `python benchmarks/fuzz.py --calls 20000 --seed 1`, calls 572, 3581, 3653, 6527 and 8954:
+# NumPy reads 2**63 as uint64, and the cast to int64 wrapped it (and 2**64 - 1) to a
+# negative step, hence a negative or NaN rate.
+WRAPPING_STEPS = [
+    ({"name": "one_cycle", "start_factor": 0.38725648340434693}, 2**31, 2, np.uint64(2**64 - 1)),
+    ({"name": "cosine_restarts", "first_decay_steps": 2, "alpha": 0.0}, 0, 1, 2**63),
+    ({"name": "power", "power": np.array(5.60632950595159)}, 0, 2, 2**63),
+    ({"name": "one_cycle", "start_factor": 0.0}, 1, 167, 2**63),
+    ({"name": "cosine_restarts", "t_mul": 1000000000, "m_mul": np.int32(1.0)}, 1,
+     np.float16(120), np.uint64(2**64 - 1)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("config", "lr", "total_steps", "step"), WRAPPING_STEPS)
+def test_a_step_past_2_to_the_53_is_refused_not_wrapped(config, lr, total_steps, step):
+    schedule = schedules.make(schedules.normalize(config), lr, total_steps)
+    with pytest.raises(ParameterError, match=r"step must be a non-negative integer up to 2\*\*53"):
+        schedule(step)
+    with pytest.raises(ParameterError, match="step"):
+        schedule(np.array([0, step]))
+    # The largest step taken is the same rate as any step far past the run's end.
+    last = np.array([schedules.MAX_STEP, 10**6], dtype=np.uint64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rates = schedule(last)
+    assert np.all(np.isfinite(rates)) and np.all(rates >= 0)
+    if config["name"] in ("one_cycle", "power"):  # both end at a constant rate
+        assert rates[0] == rates[1]
+
+
 def test_steps_zero_with_a_batch_and_no_recorded_state_runs_in_a_child_process():
     """The issue's reproduction of "free(): invalid pointer" (rows b >= 1 written out of
     bounds): in a child process, so an abort fails this test instead of ending pytest."""
@@ -464,6 +494,49 @@ def test_a_link_with_an_integer_past_the_float_range_is_a_note():
     assert not at.exception
     notes = " ".join(w.value for w in at.warning)
     assert "`steps` = `1e400`" in notes and "`n` = `inf`" in notes and "`seed`" in notes
+
+
+HOSTILE_INT_TEXT = ["inf", "-inf", "1e400", "nan", "1" + "0" * 400]  # the last: 10**400
+INT_KEYS = {"pages/1_Explore.py": ("steps", "seed"), "pages/2_Compare.py": ("steps", "seed", "n")}
+
+
+@pytest.fixture(scope="module")
+def page_defaults() -> dict[str, dict[str, int]]:
+    """Each page's integer controls as a plain visit shows them."""
+    defaults = {}
+    for page, keys in INT_KEYS.items():
+        at = open_page(page, {"lang": "en"})
+        defaults[page] = {w.key: w.value for w in at.number_input if w.key in keys}
+    return defaults
+
+
+@pytest.mark.parametrize("page", list(INT_KEYS))
+@pytest.mark.parametrize("text", HOSTILE_INT_TEXT)
+def test_a_hostile_integer_in_a_link_is_a_note_and_the_control_keeps_its_default(
+    page, text, page_defaults
+):
+    """Was: Streamlit 1.67 seeded a URL-bound integer input with int(float(text)), whose
+    OverflowError for inf, 1e400 or 10**400 ended the page in a traceback."""
+    from i18n import t
+    from tests.test_app import ran
+
+    keys = INT_KEYS[page]
+    at = open_page(page, {"lang": "en", **dict.fromkeys(keys, text)})
+    assert not at.exception, [e.value for e in at.exception]
+    notes = " ".join(w.value for w in at.warning)
+    widgets = {w.key: w for w in at.number_input if w.key in keys}
+    assert set(widgets) == set(keys)
+    for key, widget in widgets.items():
+        allowed = t("app.field.int_range", low=int(widget.min), high=int(widget.max))
+        assert f"`{key}` = `{text[:20]}" in notes
+        assert allowed in notes.replace("\\", "")  # brackets may come Markdown-escaped
+        assert widget.value == page_defaults[page][key]
+        assert key not in at.query_params  # the default is not written into the link
+    # The page rendered and ran its defaults.
+    experiment = ran(at)
+    assert (experiment.steps, experiment.seed) == (widgets["steps"].value, widgets["seed"].value)
+    if "n" in widgets:
+        assert len(experiment.runs) == widgets["n"].value
 
 
 @pytest.mark.parametrize("name", ["nested_10000", "steps_400_digits", "lr_5000_digits",

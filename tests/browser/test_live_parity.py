@@ -149,3 +149,19 @@ def test_the_browser_engine_repeats_the_python_engine(chromium_page):
                 )
     assert not failures, "\n".join(failures)
     assert well > len(cases) // 2  # most runs are well conditioned: the strict check ran
+
+
+def test_a_shown_step_size_past_the_float_range_ends_the_browser_run_at_the_same_step(
+    chromium_page,
+):
+    """AdaMax with ε = 0 from a subnormal gradient: η/u₁ overflows, both engines stop at 1."""
+    surface = surfaces.get("rastrigin")
+    args = dict(optimizer="adamax", start=(-5, 1e-320), steps=200, beta2=3.4e-12, eps=0.0)
+    trajectory = optim_core.run(surface=surface, **args)
+    [result] = _browser_runs(
+        chromium_page, [(surface.name, jscodegen.browser_run(surface=surface, **args))]
+    )
+    assert trajectory.diverged_at == 1 and result["diverged"] == 1
+    path = np.asarray(result["path"]).reshape(-1, 2)
+    assert np.all(np.isfinite(path)) and np.all(np.isfinite(result["records"]))
+    np.testing.assert_array_equal(path[:1], trajectory.path[:1])

@@ -230,8 +230,10 @@ async def load(url: str, sessions: int, duration: float, interval: float, timeou
 
     # One tab per replica first, so the baseline holds what any server holds after its
     # first visitor (the imports and the compiled engine), not the bare process.
-    for _ in range(4 * max(len(pids), 1)):
-        await Session(url, Stats(), random.Random(seed)).run(time.monotonic() + 1, 5.0, timeout)
+    for index in range(4 * max(len(pids), 1)):  # each its own cookie: every replica warms up
+        await Session(url, Stats(), random.Random(f"warm-up {seed} {index}")).run(
+            time.monotonic() + 1, 5.0, timeout
+        )
     rss0, cpu0 = process_figures(pids) if pids else (float("nan"), 0.0)
     each0 = [process_figures([pid])[1] for pid in pids]
     client0 = sum(os.times()[:2])

@@ -277,3 +277,36 @@ def test_the_browser_redraws_the_servers_contour_while_a_surface_moves(
     expected = sorted(tuple(m.xy) for m in surface.minima)
     followed = sorted(tuple(m) for m in drawn["minima"])
     assert np.allclose(followed, expected, atol=1e-9), (followed, expected)
+
+
+def test_a_typed_formulas_parameter_is_dragged_in_the_browser(live_page, app_url):
+    """Issue 9 with issue 10: a typed function's parameter moves the paths within the frame,
+    as a built-in's does, from the JavaScript the server derived from the formula."""
+    page = live_page
+    open_live(page, f"{app_url}/Explore?surface=formula&formula=a*x%5E2%20%2B%20y%5E2")
+    (key,) = chart_state(page, "c.data.surface.controls.map(c => c.key)")
+    sent = count_sent_frames(page)
+    page.wait_for_timeout(500)
+    sent.clear()
+    before = drawn_paths(page)
+    release = drag_slider(page, key, 0.9)
+    during = drawn_paths(page)
+    assert during != before, (
+        "the path did not follow the formula's parameter",
+        chart_state(page, "[c.data.surface.controls, c.values.surface]"),
+    )
+    assert sent == [], f"{len(sent)} messages went to the server during the drag"
+    on_screen = chart_state(page, "c.values.surface.a")
+    release()
+    page.wait_for_function(
+        "([key, value]) => Number(new URLSearchParams(location.search).get(key)) === value",
+        arg=[key, on_screen],
+    )
+    page.wait_for_function(
+        "(seq) => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&"
+        " e.shadowRoot.querySelector('.lc') &&"
+        " e.shadowRoot.querySelector('.lc').liveChart.data.commitSeq >= seq)",
+        arg=chart_state(page, "c.sentSeq"),
+    )
+    assert server_paths(page) == during
+    assert page.js_errors == []

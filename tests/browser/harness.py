@@ -48,6 +48,16 @@ def server_pid(url: str) -> int:
     return _SERVER_PIDS[url]
 
 
+def require_nginx() -> None:
+    """Skip without nginx locally; fail in CI (CI=true), where `.ci/run` installs it."""
+    import pytest
+
+    if shutil.which("nginx") is None:
+        if os.environ.get("CI"):
+            pytest.fail("nginx is not installed (apt-get install nginx)")
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+
+
 def wait_for_health(url: str, process: subprocess.Popen) -> None:
     """Wait until Streamlit's health endpoint at `url` answers (through a proxy too)."""
     deadline = time.monotonic() + SERVER_START_TIMEOUT

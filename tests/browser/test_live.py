@@ -67,6 +67,22 @@ def drag_slider(page, key: str, fraction: float):
     return page.mouse.up
 
 
+def release_and_wait(page, release, key: str, on_screen: float) -> None:
+    """Release a drag, then wait until the URL holds the value on screen and the chart
+    has taken the server's answer to that release."""
+    release()
+    page.wait_for_function(
+        "([key, value]) => Number(new URLSearchParams(location.search).get(key)) === value",
+        arg=[key, on_screen],
+    )
+    page.wait_for_function(
+        "(seq) => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&"
+        " e.shadowRoot.querySelector('.lc') &&"
+        " e.shadowRoot.querySelector('.lc').liveChart.data.commitSeq >= seq)",
+        arg=chart_state(page, "c.sentSeq"),
+    )
+
+
 def url_params(page) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
 
@@ -111,17 +127,7 @@ def test_dragging_a_slider_redraws_in_the_browser_and_release_lands_in_the_url(
         assert all(a != b for a, b in zip(during, before, strict=True)), "a path stood still"
     assert sent == [], f"{len(sent)} messages went to the server during the drag"
     on_screen = chart_state(page, HOT_CONTROLS[key])
-    release()
-    page.wait_for_function(
-        "([key, value]) => Number(new URLSearchParams(location.search).get(key)) === value",
-        arg=[key, on_screen],
-    )
-    page.wait_for_function(
-        "(seq) => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&"
-        " e.shadowRoot.querySelector('.lc') &&"
-        " e.shadowRoot.querySelector('.lc').liveChart.data.commitSeq >= seq)",
-        arg=chart_state(page, "c.sentSeq"),
-    )
+    release_and_wait(page, release, key, on_screen)
     # The server's run of the released value is the path that was on screen.
     assert server_paths(page) == during
     assert drawn_paths(page) == during
@@ -297,16 +303,6 @@ def test_a_typed_formulas_parameter_is_dragged_in_the_browser(live_page, app_url
     )
     assert sent == [], f"{len(sent)} messages went to the server during the drag"
     on_screen = chart_state(page, "c.values.surface.a")
-    release()
-    page.wait_for_function(
-        "([key, value]) => Number(new URLSearchParams(location.search).get(key)) === value",
-        arg=[key, on_screen],
-    )
-    page.wait_for_function(
-        "(seq) => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&"
-        " e.shadowRoot.querySelector('.lc') &&"
-        " e.shadowRoot.querySelector('.lc').liveChart.data.commitSeq >= seq)",
-        arg=chart_state(page, "c.sentSeq"),
-    )
+    release_and_wait(page, release, key, on_screen)
     assert server_paths(page) == during
     assert page.js_errors == []

@@ -15,6 +15,7 @@ from tests.browser.test_live import (
     drag_slider,
     drawn_paths,
     open_live,
+    release_and_wait,
     server_paths,
 )
 
@@ -53,17 +54,7 @@ def test_dragging_a_schedule_parameter_is_live_and_the_release_commits_it(page, 
     assert chart_state(page, "Array.from(c.results[0].lr)") != factors_before
     if key != "steps":
         assert during[1:] == before[1:], "only the dragged run changes"
-    release()
-    page.wait_for_function(
-        "([key, value]) => Number(new URLSearchParams(location.search).get(key)) === value",
-        arg=[key, on_screen],
-    )
-    page.wait_for_function(
-        "(seq) => [...document.querySelectorAll('*')].some(e => e.shadowRoot &&"
-        " e.shadowRoot.querySelector('.lc') &&"
-        " e.shadowRoot.querySelector('.lc').liveChart.data.commitSeq >= seq)",
-        arg=chart_state(page, "c.sentSeq"),
-    )
+    release_and_wait(page, release, key, on_screen)
     # The widget took the value: the server ran it, and its path is the one drawn.
     assert chart_state(page, where) == on_screen
     assert server_paths(page) == during

@@ -5,8 +5,6 @@ an export, which only the replica holding the tab's session can serve."""
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 
 import pytest
 
@@ -22,10 +20,7 @@ LIVE_CANVAS = (
 
 @pytest.fixture(scope="module")
 def front():
-    if shutil.which("nginx") is None:
-        if os.environ.get("CI"):
-            pytest.fail("nginx is not installed (apt-get install nginx)")
-        pytest.skip("nginx is not installed (apt-get install nginx)")
+    harness.require_nginx()
     with contextlib.ExitStack() as stack:
         urls = [stack.enter_context(harness.streamlit_server()) for _ in range(2)]
         yield stack.enter_context(load_benchmark.balancer(urls))

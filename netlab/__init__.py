@@ -11,8 +11,7 @@ Importing the package loads nothing heavy; the digits load on first use.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from foundation.lazy import lazy_getattr
 
 _LAZY = {
     "train": "netlab.api",
@@ -31,12 +30,4 @@ _SUBMODULES = ("api", "data", "experiments", "layers", "network", "optim", "trai
 __all__ = [*_LAZY, *_SUBMODULES]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-    elif name in _SUBMODULES:
-        value = import_module(f"netlab.{name}")
-    else:
-        raise AttributeError(f"module 'netlab' has no attribute {name!r}")
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, _SUBMODULES)

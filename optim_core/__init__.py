@@ -13,9 +13,7 @@ when first used (PEP 562 `__getattr__`).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
+from foundation.lazy import lazy_getattr
 from foundation.params import Param, ParameterError
 
 # Public name -> the module that defines it, imported on first use.
@@ -40,12 +38,4 @@ _SUBMODULES = (
 __all__ = ["Param", "ParameterError", *_LAZY, *_SUBMODULES]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-    elif name in _SUBMODULES:
-        value = import_module(f"optim_core.{name}")
-    else:
-        raise AttributeError(f"module 'optim_core' has no attribute {name!r}")
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, _SUBMODULES)

@@ -37,11 +37,7 @@ def app_url(browser):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.js_errors = errors
-    yield page
-    context.close()
+    with harness.new_page(
+        browser, timeout_ms=30_000, viewport={"width": 1400, "height": 1000}
+    ) as page:
+        yield page

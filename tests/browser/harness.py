@@ -105,6 +105,22 @@ def streamlit_server(script: str = "app.py", cwd: Path = ROOT) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def new_page(browser, *, timeout_ms: int = 60_000, **context_options) -> Iterator[object]:
+    """A page in a browser context of its own (`context_options`: viewport, locale...),
+    closed afterwards; its uncaught script errors collect in `page.js_errors`."""
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
 def chromium() -> Iterator[object]:
     """A Playwright Browser on the system Chromium."""
     from playwright.sync_api import sync_playwright

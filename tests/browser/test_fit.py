@@ -5,10 +5,9 @@ component that replaced the Plotly overlay): the chart above the fold at 1440 x 
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
+from tests.browser.harness import new_page
 from tests.browser.test_e2e import MAIN_PLOT, exception_boxes, open_page
 from tests.browser.test_live import open_live
 
@@ -64,17 +63,6 @@ def inside(a: dict, b: dict) -> bool:
         and a["top"] >= b["top"] - 1
         and a["bottom"] <= b["bottom"] + 1
     )
-
-
-@contextlib.contextmanager
-def new_page(browser, **context):
-    ctx = browser.new_context(**context)
-    page = ctx.new_page()
-    page.set_default_timeout(60_000)
-    try:
-        yield page
-    finally:
-        ctx.close()
 
 
 # --- 1440 x 900: the chart above the fold --------------------------------------------------------

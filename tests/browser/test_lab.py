@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from tests.browser import harness
 from tests.browser.test_korean import CHART_TEXT_JS, VISIBLE_TEXT_JS, english_words
 
 MAIN_PLOT = '[data-testid="stMain"] .js-plotly-plot'
@@ -15,10 +16,9 @@ LAB_NAMES = {"ReLU", "He", "Xavier", "PCA", "tanh", "NumPy", "scikit-learn", "Li
 
 
 def test_train_streams_curves_and_stop_keeps_them_in_korean(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
+    with harness.new_page(
+        browser, viewport={"width": 1400, "height": 1000}, locale="ko-KR"
+    ) as page:
         page.goto(f"{app_url}/Training_lab?lang=ko&steps=3000")
         page.get_by_role("button", name="학습").click()
         # Curves while it trains: the stop button and the progress bar are still there.
@@ -33,15 +33,12 @@ def test_train_streams_curves_and_stop_keeps_them_in_korean(browser, app_url):
         page.wait_for_selector(MAIN_PLOT)  # the curves trained so far, drawn again
         assert page.locator(MAIN_PLOT).count() == 1
         assert page.locator('[data-testid="stException"]').count() == 0
-    finally:
-        context.close()
 
 
 def test_a_short_run_ends_in_the_final_figure_and_the_exports(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
+    with harness.new_page(
+        browser, timeout_ms=120_000, viewport={"width": 1400, "height": 1000}, locale="en-US"
+    ) as page:
         page.goto(f"{app_url}/Training_lab?lang=en&steps=30&units=20")
         page.get_by_role("button", name="Train").click()
         export = page.get_by_text("Export the figure")
@@ -61,5 +58,3 @@ def test_a_short_run_ends_in_the_final_figure_and_the_exports(browser, app_url):
         with open(download.value.path(), "rb") as file:
             assert file.read(4) == b"\x89PNG"
         assert download.value.suggested_filename == "training-lab-compare.png"
-    finally:
-        context.close()

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from i18n import t, use_language
+from tests.browser import harness
 
 CHART = ".lc"
 
@@ -89,14 +90,8 @@ def url_params(page) -> dict[str, str]:
 
 @pytest.fixture
 def live_page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.js_errors = errors
-    yield page
-    context.close()
+    with harness.new_page(browser, viewport={"width": 1440, "height": 1000}) as page:
+        yield page
 
 
 # The slider's URL key and where its value lives in the chart's state.
@@ -243,10 +238,8 @@ def test_the_browser_redraws_the_servers_contour_while_a_surface_moves(
     import surfaces
     from viz import background
 
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, color_scheme=scheme)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
+    viewport = {"width": 1440, "height": 1000}
+    with harness.new_page(browser, viewport=viewport, color_scheme=scheme) as page:
         open_live(page, f"{app_url}/Explore?surface={name}")
         assert chart_state(page, "c.data.dark") == (scheme == "dark")
         drawn = page.locator(CHART).first.evaluate(
@@ -255,8 +248,6 @@ def test_the_browser_redraws_the_servers_contour_while_a_surface_moves(
             + ")(args); }",
             [values],
         )
-    finally:
-        context.close()
     surface = surfaces.get(name, **values)
     uri = background.contour_background(
         surface, dark=scheme == "dark", width=background.LIVE_CONTOUR_WIDTH

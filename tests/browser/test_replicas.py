@@ -29,15 +29,11 @@ def front():
 def test_tabs_behind_nginx_keep_their_replica_for_downloads(browser, front):
     cookies = set()
     for _ in range(3):
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
-        try:
+        with harness.new_page(browser, viewport={"width": 1440, "height": 900}) as page:
             page.goto(f"{front}/Compare?lang=en")
             page.wait_for_function(LIVE_CANVAS)
-            cookies |= {c["value"] for c in context.cookies() if c["name"] == "app_replica"}
+            tab_cookies = page.context.cookies()
+            cookies |= {c["value"] for c in tab_cookies if c["name"] == "app_replica"}
             page.get_by_text(t("export.panel.title")).click()
             page.get_by_role("button", name=t("export.panel.render")).click()
             with page.expect_download() as download:
@@ -45,7 +41,5 @@ def test_tabs_behind_nginx_keep_their_replica_for_downloads(browser, front):
             assert download.value.failure() is None
             with open(download.value.path(), "rb") as file:
                 assert file.read(4) == b"\x89PNG"
-            assert errors == []
-        finally:
-            context.close()
+            assert page.js_errors == []
     assert len(cookies) == 3  # each tab got its own affinity cookie

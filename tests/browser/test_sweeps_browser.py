@@ -11,6 +11,7 @@ import pytest
 import i18n
 import optim_core
 from i18n import t
+from tests.browser import harness
 from tests.browser.test_e2e import MAIN_PLOT, exception_boxes, open_page
 from tests.browser.test_live import open_live, server_paths
 
@@ -69,9 +70,9 @@ def test_map_click_opens_that_run_on_explore(page, app_url, language):
 def test_korean_sweeps_page_shows_no_english(browser, app_url, view):
     from tests.browser.test_korean import VISIBLE_TEXT_JS, english_words
 
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
-    page = context.new_page()
-    try:
+    with harness.new_page(
+        browser, timeout_ms=30_000, viewport={"width": 1400, "height": 1000}, locale="ko-KR"
+    ) as page:
         page.goto(f"{app_url}/Sweeps?lang=ko&view={view}")
         page.wait_for_selector('[data-testid="stSidebar"]', timeout=60_000)
         if view != "challenge":
@@ -81,5 +82,3 @@ def test_korean_sweeps_page_shows_no_english(browser, app_url, view):
         # Halton (the quasi-random sequence) is a person's name: Latin script, as the
         # glossary keeps names.
         assert not english_words(page.evaluate(VISIBLE_TEXT_JS)) - {"Halton"}
-    finally:
-        context.close()
